@@ -1,0 +1,1 @@
+"""Channel adapters and the one normalized event vocabulary they share."""

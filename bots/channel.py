@@ -1,0 +1,69 @@
+"""What a channel adapter must offer the runtime, and the registry of adapters by name."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from bots.events import Reply
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """Outcome of one send attempt, as the outbox needs it to decide what next."""
+
+    delivered: bool
+    platform_message_id: str | None = None
+    retry_after: float | None = None
+    """Seconds the platform asked us to wait (429); None means use our own backoff."""
+    permanent_error: str | None = None
+    """A reason no retry can fix (blocked, chat not found, window closed): dead-letter it."""
+
+
+class DeliveryError(Exception):
+    """A send failed in a way that may pass (5xx, timeout, rate limit)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+@runtime_checkable
+class Channel(Protocol):
+    """An adapter: it feeds events in through the runtime's ``accept`` and delivers replies.
+
+    Ingress is the adapter's own business (webhook routes, polling loops); the one
+    method the outbox relies on is :meth:`deliver`.
+    """
+
+    name: str
+
+    async def deliver(self, reply: Reply, delivery_id: int) -> DeliveryResult:
+        """Send ``reply``; raise :class:`DeliveryError` for failures worth retrying.
+
+        ``delivery_id`` is the outbox row's id: the same on every retry of this reply, so
+        an adapter can pass it on where the platform de-duplicates sends.
+        """
+        ...
+
+
+class ChannelRegistry:
+    """Adapters by name; the outbox looks up where a reply goes here."""
+
+    def __init__(self) -> None:
+        self._channels: dict[str, Channel] = {}
+
+    def register(self, channel: Channel) -> None:
+        if channel.name in self._channels:
+            raise ValueError(f"channel {channel.name!r} registered twice")
+        self._channels[channel.name] = channel
+
+    def get(self, name: str) -> Channel | None:
+        return self._channels.get(name)
+
+    def __iter__(self) -> Iterator[Channel]:
+        return iter(self._channels.values())
+
+    def names(self) -> list[str]:
+        return sorted(self._channels)

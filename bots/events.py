@@ -1,0 +1,100 @@
+"""The normalized vocabulary every channel speaks.
+
+Adapters turn platform payloads into :class:`Event` and deliver :class:`Reply`;
+handlers read events and produce replies. This module imports nothing else of
+ours so that every other module can depend on it without cycles.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_TEXT_CHARS = 4000
+"""Player text beyond this is cut before decisions (the raw payload is kept whole)."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class EventKind(StrEnum):
+    MESSAGE = "message"
+    ATTACHMENT = "attachment"
+    OPTION_PICKED = "option_picked"
+    """A button/quick reply/callback chose one of the options we offered."""
+
+
+class Attachment(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    kind: str
+    """photo, document, voice, sticker, video, other."""
+    platform_file_id: str | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+
+
+class Event(BaseModel):
+    """One thing a player did, as every handler sees it, whatever the platform."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    """Registry name of the adapter that received it (``webchat``, ``telegram``…)."""
+    platform_message_id: str
+    """Platform's id for this delivery; (channel, id) is the de-duplication key."""
+    conversation_key: str
+    """Stable id of the player's thread on that channel (chat id, DM thread, comment root)."""
+    sender_id: str
+    sender_name: str | None = None
+    kind: EventKind = EventKind.MESSAGE
+    text: str = ""
+    text_truncated: bool = False
+    is_public: bool = False
+    """Public comment or group message: nothing account-specific may be said there."""
+    language_hint: str | None = None
+    """The platform's idea of the user's language; the text decides."""
+    attachments: tuple[Attachment, ...] = ()
+    picked_option: int | None = None
+    reply_to_platform_id: str | None = None
+    received_at: datetime = Field(default_factory=utc_now)
+
+
+class ReplyAuthor(StrEnum):
+    BOT = "bot"
+    MODERATOR = "moderator"
+
+
+class ReplyOption(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    title: str
+
+
+class Reply(BaseModel):
+    """Something we say to a player; leaves only through the outbox."""
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: str
+    conversation_key: str
+    text: str
+    author: ReplyAuthor = ReplyAuthor.BOT
+    is_public: bool = False
+    in_reply_to: str | None = None
+    """Platform message id this answers, where the platform threads replies."""
+    options: tuple[ReplyOption, ...] = ()
+    """Choices the player can pick (buttons, quick replies or numbers, per channel)."""
+    private_followup: str | None = None
+    """For public replies: the full text that should reach the player privately."""
+
+
+def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:
+    """Cut untrusted text to ``limit`` characters; say whether anything was lost."""
+    if len(text) <= limit:
+        return text, False
+    return text[:limit], True

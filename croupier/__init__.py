@@ -1,0 +1,1 @@
+"""Croupier's runtime: configuration, wiring, CLI, web server, store and outbox."""

@@ -1,0 +1,95 @@
+"""The composition root: builds every part from settings and plugs them together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import asdict
+
+from aiohttp import web
+
+from bots.channel import ChannelRegistry
+from bots.webchat.channel import WebChatChannel
+from croupier.config import Settings
+from croupier.console.auth import ConsoleAuth
+from croupier.console.routes import ConsoleRoutes, closing_note_factory
+from croupier.decisions import DecisionParts
+from croupier.live_content import LiveContent
+from croupier.outbox import Outbox
+from croupier.processor import Processor
+from croupier.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+class Croupier:
+    """One running service: store, content, processor, outbox, channels and web app."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        console_password: str,
+        parts: DecisionParts | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = SqliteStore(settings.database_path)
+        self.parts = parts or DecisionParts.load()
+        self.content = LiveContent(
+            settings.faq_dir,
+            settings.bot_texts,
+            self.parts,
+            settings.match_settings(),
+            settings.languages,
+        )
+        self.channels = ChannelRegistry()
+        self.outbox = Outbox(self.store, self.channels, settings.outbox_max_attempts)
+        self.processor = Processor(self.store, self.content, self.outbox)
+        self.webchat = WebChatChannel(self.processor.accept, self.store.delivered_replies)
+        self.channels.register(self.webchat)
+        self.console_auth = ConsoleAuth.with_password(settings.console_user, console_password)
+        self.web = web.Application(client_max_size=1024 * 1024)
+        self.webchat.add_routes(self.web)
+        ConsoleRoutes(
+            self.store,
+            self.console_auth,
+            closing_note_factory(self._phrase),
+            self.outbox.wake,
+            self._content_status,
+        ).add_routes(self.web)
+        self.web.router.add_get("/healthz", self._health)
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def _phrase(self, key: str, lang: str) -> str:
+        responder = self.content.responder
+        assert responder is not None
+        return responder.texts.get(key, lang)
+
+    def _content_status(self) -> dict[str, object]:
+        return asdict(self.content.status)
+
+    async def _health(self, request: web.Request) -> web.Response:
+        counts = await self.store.event_status_counts()
+        return web.json_response({"ok": True, "events": counts, "faq": self._content_status()})
+
+    async def start(self) -> None:
+        """Open the store and load content first: a broken FAQ stops start-up loudly."""
+        await asyncio.to_thread(self.content.load_now)
+        await asyncio.to_thread(self.parts.languages.warm_up)
+        await self.store.open()
+        self._tasks = [
+            asyncio.create_task(self.processor.run(), name="processor"),
+            asyncio.create_task(self.outbox.run(), name="outbox"),
+            asyncio.create_task(
+                self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
+            ),
+        ]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.webchat.close()
+        await self.store.close()

@@ -1,0 +1,156 @@
+"""``croupier``: run the service, run the demo, check and batch-test the FAQ."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, ConfigError, load_settings
+from croupier.decisions import DecisionParts, FaqLoadFailed, build_decider
+from faq.loader import load_faq_dir
+from faq.model import DEFAULT_LANGUAGES
+from faq.texts import load_bot_texts
+from handlers.decide import Decision, MatchSettings
+
+
+def _languages(value: str) -> tuple[str, ...]:
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def cmd_faq_check(args: argparse.Namespace) -> int:
+    directory = Path(args.dir)
+    result = load_faq_dir(directory, args.languages)
+    problems = list(result.problems)
+    if args.texts and Path(args.texts).exists():
+        _, text_problems = load_bot_texts(Path(args.texts), args.languages)
+        problems += text_problems
+    for problem in problems:
+        print(problem)
+    entries = len(result.faq.entries) if result.faq else 0
+    summary = f"{entries} entries, {len(problems)} problem(s)"
+    print(summary if problems else f"OK: {summary}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _read_questions(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | None, str]]:
+    for number, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError as exc:
+            yield number, None, f"invalid JSON: {exc.msg}"
+            continue
+        if not isinstance(item, dict) or "id" not in item or not isinstance(item.get("text"), str):
+            yield number, None, "expected an object with 'id' and 'text'"
+            continue
+        yield number, item, ""
+
+
+def decision_record(item_id: object, decision: Decision) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "decision": decision.kind.value,
+        "faq_id": decision.faq_id,
+        "lang": decision.lang,
+        "reason": decision.reason,
+        "options": list(decision.options),
+        "score": decision.score,
+    }
+
+
+def cmd_faq_batch(args: argparse.Namespace) -> int:
+    settings = MatchSettings(answer_threshold=args.threshold) if args.threshold else None
+    try:
+        decider, problems = build_decider(
+            Path(args.faq), DecisionParts.load(), settings, args.languages
+        )
+    except FaqLoadFailed as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    for problem in problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    source = sys.stdin if args.questions == "-" else open(args.questions, encoding="utf-8")
+    show_progress = sys.stderr.isatty()
+    bad_lines = 0
+    with source:
+        for count, (number, item, error) in enumerate(_read_questions(source), start=1):
+            if item is None:
+                bad_lines += 1
+                print(f"{args.questions}:{number}: {error}", file=sys.stderr)
+                continue
+            decision = decider.decide(item["text"])
+            print(json.dumps(decision_record(item["id"], decision), ensure_ascii=False))
+            if show_progress and count % 100 == 0:
+                print(f"\r{count} messages decided", end="", file=sys.stderr, flush=True)
+    if show_progress:
+        print("\r", end="", file=sys.stderr)
+    return 1 if bad_lines else 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from croupier.service import run_service
+
+    return run_service(_settings(args), demo=True)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from croupier.service import run_service
+
+    return run_service(_settings(args), demo=False)
+
+
+def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    try:
+        return load_settings(host=args.host, port=args.port, data_dir=args.data_dir)
+    except ConfigError as exc:
+        print(f"croupier: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="croupier", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, handler, text in (
+        ("demo", cmd_demo, "local demo: web chat + moderator console, no platform tokens"),
+        ("run", cmd_run, "run with configuration from the environment / secrets file"),
+    ):
+        sub = commands.add_parser(name, help=text)
+        sub.add_argument("--host")
+        sub.add_argument("--port", type=int)
+        sub.add_argument("--data-dir", type=Path)
+        sub.set_defaults(handler=handler)
+    faq = commands.add_parser("faq", help="check or batch-test FAQ content").add_subparsers(
+        dest="faq_command", required=True
+    )
+    check = faq.add_parser("check", help="report every problem as path:line: message")
+    check.add_argument("dir", nargs="?", default=str(DEFAULT_FAQ_DIR))
+    check.add_argument("--texts", default=str(DEFAULT_BOT_TEXTS), help="bot phrases file")
+    check.add_argument("--languages", type=_languages, default=DEFAULT_LANGUAGES)
+    check.set_defaults(handler=cmd_faq_check)
+    batch = faq.add_parser("batch", help="decide every JSONL line {id, text}; print decisions")
+    batch.add_argument("questions", help="JSONL file, or - for stdin")
+    batch.add_argument("--faq", default=str(DEFAULT_FAQ_DIR))
+    batch.add_argument("--threshold", type=float, help="override the answer threshold")
+    batch.add_argument("--languages", type=_languages, default=DEFAULT_LANGUAGES)
+    batch.set_defaults(handler=cmd_faq_batch)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

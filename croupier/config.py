@@ -1,0 +1,101 @@
+"""Configuration from the environment (``CROUPIER_*``) and an optional secrets file.
+
+Secrets never get a default and never reach logs: ``Settings.__repr__`` hides them.
+A secrets file holds ``KEY=VALUE`` lines (``CROUPIER_SECRETS_FILE``); the
+environment wins over the file so an operator can override one value quickly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+from faq.model import DEFAULT_LANGUAGES
+from handlers.decide import MatchSettings
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_FAQ_DIR = PACKAGE_ROOT / "faq" / "content"
+DEFAULT_BOT_TEXTS = PACKAGE_ROOT / "faq" / "texts" / "bot.yaml"
+ENV_PREFIX = "CROUPIER_"
+
+
+class ConfigError(ValueError):
+    pass
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    host: str = "127.0.0.1"
+    port: int = Field(8080, ge=0, le=65535)
+    data_dir: Path = Path("var")
+    database: Path | None = None
+    """SQLite file; defaults to ``data_dir/croupier.sqlite3``."""
+    faq_dir: Path = DEFAULT_FAQ_DIR
+    bot_texts: Path = DEFAULT_BOT_TEXTS
+    languages: tuple[str, ...] = DEFAULT_LANGUAGES
+    """Languages every FAQ entry should have (missing ones are warnings)."""
+    answer_threshold: float = Field(MatchSettings.answer_threshold, gt=0, lt=1)
+    faq_reload_seconds: float = Field(2.0, gt=0)
+    console_user: str = "moderator"
+    console_password: SecretStr | None = None
+    log_level: str = "INFO"
+    outbox_max_attempts: int = Field(8, ge=1)
+
+    @field_validator("languages", mode="before")
+    @classmethod
+    def _split_languages(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(v.strip() for v in value.split(",") if v.strip())
+        return value
+
+    @property
+    def database_path(self) -> Path:
+        return self.database or self.data_dir / "croupier.sqlite3"
+
+    def match_settings(self) -> MatchSettings:
+        return MatchSettings(answer_threshold=self.answer_threshold)
+
+
+def read_secrets_file(path: Path) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if "=" not in stripped:
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        key, value = stripped.split("=", 1)
+        values[key.strip()] = value.strip().strip('"').strip("'")
+    return values
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, object] = {}
+    secrets_path = environ.get(ENV_PREFIX + "SECRETS_FILE")
+    sources: list[Mapping[str, str]] = []
+    if secrets_path:
+        try:
+            sources.append(read_secrets_file(Path(secrets_path)))
+        except OSError as exc:
+            raise ConfigError(f"cannot read secrets file {secrets_path}: {exc}") from exc
+    sources.append(environ)
+    for source in sources:
+        for key, value in source.items():
+            if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "SECRETS_FILE":
+                field = key[len(ENV_PREFIX) :].lower()
+                if field in Settings.model_fields:
+                    raw[field] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**raw)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{ENV_PREFIX}{'.'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+            for e in exc.errors()
+        )
+        raise ConfigError(f"invalid configuration: {problems}") from exc

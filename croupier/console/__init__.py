@@ -1,0 +1,1 @@
+"""The moderator console: sign-in, the escalation queue, replies and closing."""

@@ -1,0 +1,78 @@
+"""Turns stored events into outcomes, one at a time, in arrival order.
+
+Adapters call :meth:`Processor.accept`; it stores the event before the adapter
+acknowledges the platform, then queues it. After a restart every event still
+``accepted`` is queued again, so nothing acknowledged is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bots.events import Event
+from croupier.live_content import LiveContent
+from croupier.outbox import Outbox
+from croupier.store.base import Store
+from croupier.store.models import EventStatus
+
+log = logging.getLogger(__name__)
+
+
+class Processor:
+    def __init__(self, store: Store, content: LiveContent, outbox: Outbox) -> None:
+        self._store = store
+        self._content = content
+        self._outbox = outbox
+        self._queue: asyncio.Queue[int] = asyncio.Queue()
+        self.idle = asyncio.Event()
+        self.idle.set()
+
+    async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
+        """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
+        event_id, is_new = await self._store.accept_event(event, raw_payload)
+        if is_new:
+            self.idle.clear()
+            self._queue.put_nowait(event_id)
+        return event_id, is_new
+
+    async def run(self) -> None:
+        for event_id in await self._store.unprocessed_event_ids():
+            self.idle.clear()
+            self._queue.put_nowait(event_id)
+        while True:
+            event_id = await self._queue.get()
+            try:
+                await self.process(event_id)
+            except Exception:
+                log.exception(
+                    "event %d: processing failed; it stays queued for a restart", event_id
+                )
+            finally:
+                self._queue.task_done()
+                if self._queue.empty():
+                    self.idle.set()
+
+    async def process(self, event_id: int) -> None:
+        stored, state = await self._store.load_event(event_id)
+        if stored.status is not EventStatus.ACCEPTED:
+            return
+        responder = self._content.responder
+        if responder is None:
+            raise RuntimeError("no FAQ is live")
+        try:
+            outcome = responder.respond(stored.event, state)
+        except Exception as exc:
+            log.exception("event %d: decision failed", event_id)
+            await self._store.dead_letter_event(event_id, f"decision failed: {type(exc).__name__}")
+            return
+        outbox_ids = await self._store.apply_outcome(stored, outcome)
+        log.info(
+            "event %d on %s: %s %s",
+            event_id,
+            stored.event.channel,
+            outcome.status.value,
+            outcome.decision.get("faq_id") or outcome.decision.get("reason") or "",
+        )
+        if outbox_ids:
+            self._outbox.wake()

@@ -1,0 +1,533 @@
+"""Embedded SQLite store (WAL): the default for one process.
+
+aiosqlite runs every statement on its own thread, so the event loop never blocks on
+disk. ``synchronous=NORMAL`` in WAL mode survives a process crash (SIGKILL); only a
+power loss can cost the last transactions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bots.events import Event, Reply, ReplyAuthor
+from croupier.store.base import TicketNotOpen
+from croupier.store.models import (
+    ConversationMode,
+    ConversationState,
+    DeadLetter,
+    EventStatus,
+    OutboxItem,
+    Outcome,
+    StoredEvent,
+    TicketStatus,
+    TicketSummary,
+    TranscriptLine,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    mode TEXT NOT NULL DEFAULT 'bot',
+    lang TEXT,
+    clarify_options TEXT NOT NULL DEFAULT '[]',
+    open_ticket_id INTEGER,
+    followup_sent INTEGER NOT NULL DEFAULT 0,
+    is_public INTEGER NOT NULL DEFAULT 0,
+    last_faq_id TEXT,
+    last_answer_event_id INTEGER,
+    misses INTEGER NOT NULL DEFAULT 0,
+    updated_at TEXT NOT NULL,
+    UNIQUE (channel, conversation_key)
+);
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    platform_message_id TEXT NOT NULL,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    raw_payload TEXT NOT NULL,
+    event_json TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'accepted',
+    reason TEXT,
+    decision_json TEXT,
+    faq_id TEXT,
+    feedback TEXT,
+    received_at TEXT NOT NULL,
+    processed_at TEXT,
+    UNIQUE (channel, platform_message_id)
+);
+CREATE INDEX IF NOT EXISTS events_status ON events(status);
+CREATE TABLE IF NOT EXISTS tickets (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    reason TEXT NOT NULL,
+    lang TEXT NOT NULL,
+    is_public INTEGER NOT NULL,
+    status TEXT NOT NULL DEFAULT 'open',
+    opened_at TEXT NOT NULL,
+    closed_at TEXT,
+    closed_by TEXT,
+    first_response_at TEXT,
+    claimed_by TEXT,
+    preview TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tickets_status ON tickets(status);
+CREATE TABLE IF NOT EXISTS transcript (
+    id INTEGER PRIMARY KEY,
+    conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+    author TEXT NOT NULL,
+    text TEXT NOT NULL,
+    at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transcript_conversation ON transcript(conversation_id);
+CREATE TABLE IF NOT EXISTS outbox (
+    id INTEGER PRIMARY KEY,
+    channel TEXT NOT NULL,
+    conversation_key TEXT NOT NULL,
+    reply_json TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at TEXT NOT NULL,
+    last_error TEXT,
+    platform_message_id TEXT,
+    event_id INTEGER,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_conversation ON outbox(channel, conversation_key, id);
+CREATE TABLE IF NOT EXISTS dead_letters (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    ref_id INTEGER NOT NULL,
+    reason TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+class SqliteStore:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._db: aiosqlite.Connection | None = None
+        self._write_lock = asyncio.Lock()
+        """One connection serves all coroutines: transactions must not interleave on it."""
+
+    @property
+    def db(self) -> aiosqlite.Connection:
+        if self._db is None:
+            raise RuntimeError("store is not open")
+        return self._db
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = await aiosqlite.connect(self.path, isolation_level=None)
+        await self._db.execute("PRAGMA journal_mode=WAL")
+        await self._db.execute("PRAGMA synchronous=NORMAL")
+        await self._db.execute("PRAGMA foreign_keys=ON")
+        await self._db.execute("PRAGMA busy_timeout=5000")
+        await self._db.executescript(SCHEMA)
+
+    async def close(self) -> None:
+        if self._db is not None:
+            await self._db.close()
+            self._db = None
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        async with self._write_lock:
+            await self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                await self.db.execute("ROLLBACK")
+                raise
+            await self.db.execute("COMMIT")
+
+    async def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        async with self.db.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def _all(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        async with self.db.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    # -- ingress -----------------------------------------------------------------
+
+    async def accept_event(self, event: Event, raw_payload: str) -> tuple[int, bool]:
+        now = _now()
+        async with self._transaction():
+            existing = await self._one(
+                "SELECT id FROM events WHERE channel = ? AND platform_message_id = ?",
+                (event.channel, event.platform_message_id),
+            )
+            if existing is not None:
+                return int(existing[0]), False
+            await self.db.execute(
+                "INSERT INTO conversations (channel, conversation_key, is_public, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (channel, conversation_key) DO NOTHING",
+                (event.channel, event.conversation_key, int(event.is_public), now),
+            )
+            conversation = await self._one(
+                "SELECT id FROM conversations WHERE channel = ? AND conversation_key = ?",
+                (event.channel, event.conversation_key),
+            )
+            cursor = await self.db.execute(
+                "INSERT INTO events (channel, platform_message_id, conversation_id, raw_payload, "
+                "event_json, received_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    event.channel,
+                    event.platform_message_id,
+                    conversation[0],
+                    raw_payload,
+                    event.model_dump_json(),
+                    now,
+                ),
+            )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid, True
+
+    async def unprocessed_event_ids(self) -> list[int]:
+        rows = await self._all("SELECT id FROM events WHERE status = 'accepted' ORDER BY id")
+        return [int(r[0]) for r in rows]
+
+    async def load_event(self, event_id: int) -> tuple[StoredEvent, ConversationState]:
+        row = await self._one(
+            "SELECT e.event_json, e.status, c.id, c.channel, c.conversation_key, c.mode, c.lang, "
+            "c.clarify_options, c.open_ticket_id, c.followup_sent, c.is_public, c.last_faq_id, "
+            "c.misses "
+            "FROM events e JOIN conversations c ON c.id = e.conversation_id WHERE e.id = ?",
+            (event_id,),
+        )
+        if row is None:
+            raise KeyError(f"event {event_id} not found")
+        stored = StoredEvent(
+            id=event_id,
+            event=Event.model_validate_json(row[0]),
+            status=EventStatus(row[1]),
+            conversation_id=row[2],
+        )
+        state = ConversationState(
+            id=row[2],
+            channel=row[3],
+            conversation_key=row[4],
+            mode=ConversationMode(row[5]),
+            lang=row[6],
+            clarify_options=tuple(json.loads(row[7])),
+            open_ticket_id=row[8],
+            followup_sent=bool(row[9]),
+            is_public=bool(row[10]),
+            last_faq_id=row[11],
+            misses=row[12],
+        )
+        return stored, state
+
+    # -- decisions ---------------------------------------------------------------
+
+    async def apply_outcome(self, stored: StoredEvent, outcome: Outcome) -> list[int]:
+        now = _now()
+        event = stored.event
+        outbox_ids: list[int] = []
+        async with self._transaction():
+            status_row = await self._one("SELECT status FROM events WHERE id = ?", (stored.id,))
+            if status_row is None or status_row[0] != EventStatus.ACCEPTED:
+                # Decided already (a second worker, or a replay after restart): do nothing.
+                return []
+            conversation = await self._one(
+                "SELECT open_ticket_id, last_answer_event_id FROM conversations WHERE id = ?",
+                (stored.conversation_id,),
+            )
+            open_ticket_id, last_answer_event_id = conversation
+            if outcome.feedback and last_answer_event_id is not None:
+                await self.db.execute(
+                    "UPDATE events SET feedback = ? WHERE id = ?",
+                    (outcome.feedback, last_answer_event_id),
+                )
+            if outcome.mode is ConversationMode.FEEDBACK:
+                last_answer_event_id = stored.id
+            if outcome.open_ticket_reason and open_ticket_id is None:
+                cursor = await self.db.execute(
+                    "INSERT INTO tickets (conversation_id, reason, lang, is_public, opened_at, "
+                    "preview) VALUES (?, ?, ?, ?, ?, ?)",
+                    (
+                        stored.conversation_id,
+                        outcome.open_ticket_reason,
+                        outcome.lang,
+                        int(event.is_public),
+                        now,
+                        _preview(event),
+                    ),
+                )
+                open_ticket_id = cursor.lastrowid
+            await self.db.execute(
+                "UPDATE conversations SET mode = ?, lang = ?, clarify_options = ?, "
+                "open_ticket_id = ?, followup_sent = ?, last_faq_id = ?, last_answer_event_id = ?, "
+                "misses = ?, updated_at = ? WHERE id = ?",
+                (
+                    outcome.mode,
+                    outcome.lang,
+                    json.dumps(list(outcome.clarify_options)),
+                    open_ticket_id,
+                    int(outcome.followup_sent),
+                    outcome.last_faq_id,
+                    last_answer_event_id,
+                    outcome.misses,
+                    now,
+                    stored.conversation_id,
+                ),
+            )
+            await self.db.execute(
+                "INSERT INTO transcript (conversation_id, author, text, at) VALUES (?, ?, ?, ?)",
+                (stored.conversation_id, "player", _transcript_text(event), now),
+            )
+            for reply in outcome.replies:
+                outbox_ids.append(
+                    await self._queue_reply(reply, stored.conversation_id, stored.id, now)
+                )
+            await self.db.execute(
+                "UPDATE events SET status = ?, reason = ?, faq_id = ?, decision_json = ?, "
+                "processed_at = ? WHERE id = ?",
+                (
+                    outcome.status,
+                    outcome.decision.get("reason"),
+                    outcome.decision.get("faq_id")
+                    if outcome.status is EventStatus.ANSWERED
+                    else None,
+                    json.dumps(outcome.decision, ensure_ascii=False),
+                    now,
+                    stored.id,
+                ),
+            )
+            if outcome.status is EventStatus.DEAD:
+                await self.db.execute(
+                    "INSERT INTO dead_letters (kind, ref_id, reason, created_at) VALUES (?, ?, ?, ?)",
+                    ("event", stored.id, outcome.dead_reason or "undeliverable", now),
+                )
+        return outbox_ids
+
+    async def _queue_reply(
+        self, reply: Reply, conversation_id: int, event_id: int | None, now: str
+    ) -> int:
+        cursor = await self.db.execute(
+            "INSERT INTO outbox (channel, conversation_key, reply_json, next_attempt_at, event_id, "
+            "created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (reply.channel, reply.conversation_key, reply.model_dump_json(), now, event_id, now),
+        )
+        await self.db.execute(
+            "INSERT INTO transcript (conversation_id, author, text, at) VALUES (?, ?, ?, ?)",
+            (conversation_id, reply.author.value, reply.text, now),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def dead_letter_event(self, event_id: int, reason: str) -> None:
+        now = _now()
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE events SET status = 'dead', reason = ?, processed_at = ? "
+                "WHERE id = ? AND status = 'accepted'",
+                (reason, now, event_id),
+            )
+            await self.db.execute(
+                "INSERT INTO dead_letters (kind, ref_id, reason, created_at) VALUES (?, ?, ?, ?)",
+                ("event", event_id, reason, now),
+            )
+
+    # -- outbox ------------------------------------------------------------------
+
+    async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        rows = await self._all(
+            "SELECT id, reply_json, attempts, event_id FROM outbox "
+            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+            (_iso(now), limit),
+        )
+        return [OutboxItem(r[0], Reply.model_validate_json(r[1]), r[2], r[3]) for r in rows]
+
+    async def next_outbox_due(self) -> datetime | None:
+        row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
+    async def mark_sent(self, outbox_id: int, platform_message_id: str | None) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, platform_message_id = ?, "
+                "attempts = attempts + 1 WHERE id = ?",
+                (_now(), platform_message_id, outbox_id),
+            )
+
+    async def schedule_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
+                "WHERE id = ?",
+                (_iso(next_attempt_at), error[:500], outbox_id),
+            )
+
+    async def dead_letter_outbox(self, outbox_id: int, reason: str) -> None:
+        now = _now()
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
+                "WHERE id = ?",
+                (reason[:500], outbox_id),
+            )
+            await self.db.execute(
+                "INSERT INTO dead_letters (kind, ref_id, reason, created_at) VALUES (?, ?, ?, ?)",
+                ("outbox", outbox_id, reason[:500], now),
+            )
+
+    async def delivered_replies(
+        self, channel: str, conversation_key: str, after_id: int
+    ) -> list[tuple[int, Reply]]:
+        rows = await self._all(
+            "SELECT id, reply_json FROM outbox WHERE channel = ? AND conversation_key = ? "
+            "AND status = 'sent' AND id > ? ORDER BY id LIMIT 500",
+            (channel, conversation_key, after_id),
+        )
+        return [(r[0], Reply.model_validate_json(r[1])) for r in rows]
+
+    # -- tickets -----------------------------------------------------------------
+
+    _TICKET_COLUMNS = (
+        "t.id, t.conversation_id, c.channel, c.conversation_key, t.lang, t.reason, t.is_public, "
+        "t.status, t.opened_at, t.closed_at, t.preview, t.claimed_by"
+    )
+
+    @staticmethod
+    def _ticket(row: Any) -> TicketSummary:
+        return TicketSummary(
+            id=row[0],
+            conversation_id=row[1],
+            channel=row[2],
+            conversation_key=row[3],
+            lang=row[4],
+            reason=row[5],
+            is_public=bool(row[6]),
+            status=TicketStatus(row[7]),
+            opened_at=row[8],
+            closed_at=row[9],
+            preview=row[10],
+            claimed_by=row[11],
+        )
+
+    async def list_tickets(self, status: TicketStatus) -> list[TicketSummary]:
+        rows = await self._all(
+            f"SELECT {self._TICKET_COLUMNS} FROM tickets t "
+            "JOIN conversations c ON c.id = t.conversation_id WHERE t.status = ? "
+            "ORDER BY t.opened_at LIMIT 500",
+            (status,),
+        )
+        return [self._ticket(r) for r in rows]
+
+    async def _ticket_by_id(self, ticket_id: int) -> TicketSummary | None:
+        row = await self._one(
+            f"SELECT {self._TICKET_COLUMNS} FROM tickets t "
+            "JOIN conversations c ON c.id = t.conversation_id WHERE t.id = ?",
+            (ticket_id,),
+        )
+        return self._ticket(row) if row else None
+
+    async def ticket_transcript(
+        self, ticket_id: int
+    ) -> tuple[TicketSummary, list[TranscriptLine]]:
+        ticket = await self._ticket_by_id(ticket_id)
+        if ticket is None:
+            raise KeyError(ticket_id)
+        rows = await self._all(
+            "SELECT author, text, at FROM transcript WHERE conversation_id = ? ORDER BY id "
+            "LIMIT 1000",
+            (ticket.conversation_id,),
+        )
+        return ticket, [TranscriptLine(r[0], r[1], r[2]) for r in rows]
+
+    async def moderator_reply(self, ticket_id: int, moderator: str, text: str) -> int:
+        now = _now()
+        async with self._transaction():
+            ticket = await self._ticket_by_id(ticket_id)
+            if ticket is None or ticket.status is not TicketStatus.OPEN:
+                raise TicketNotOpen(ticket_id)
+            reply = Reply(
+                channel=ticket.channel,
+                conversation_key=ticket.conversation_key,
+                text=text,
+                author=ReplyAuthor.MODERATOR,
+            )
+            outbox_id = await self._queue_reply(reply, ticket.conversation_id, None, now)
+            await self.db.execute(
+                "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), "
+                "claimed_by = COALESCE(claimed_by, ?) WHERE id = ?",
+                (now, moderator, ticket_id),
+            )
+        return outbox_id
+
+    async def close_ticket(
+        self, ticket_id: int, moderator: str, closing_note: Reply | None
+    ) -> None:
+        now = _now()
+        async with self._transaction():
+            ticket = await self._ticket_by_id(ticket_id)
+            if ticket is None or ticket.status is not TicketStatus.OPEN:
+                raise TicketNotOpen(ticket_id)
+            await self.db.execute(
+                "UPDATE tickets SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ?",
+                (now, moderator, ticket_id),
+            )
+            await self.db.execute(
+                "UPDATE conversations SET mode = 'bot', open_ticket_id = NULL, followup_sent = 0, "
+                "clarify_options = '[]', misses = 0, last_faq_id = NULL, updated_at = ? "
+                "WHERE id = ? AND open_ticket_id = ?",
+                (now, ticket.conversation_id, ticket_id),
+            )
+            if closing_note is not None:
+                await self._queue_reply(closing_note, ticket.conversation_id, None, now)
+
+    # -- reports -----------------------------------------------------------------
+
+    async def dead_letters(self) -> list[DeadLetter]:
+        rows = await self._all(
+            "SELECT id, kind, ref_id, reason, created_at FROM dead_letters ORDER BY id DESC LIMIT 500"
+        )
+        return [DeadLetter(*r) for r in rows]
+
+    async def resolution_counts(self) -> dict[str, int]:
+        """FAQ answers by what the player said after: confirmed (yes), rejected (no), assumed
+        (no verdict: they did not come back, which we count as resolved but apart)."""
+        rows = await self._all(
+            "SELECT COALESCE(feedback, 'assumed'), COUNT(*) FROM events "
+            "WHERE status = 'answered' AND faq_id IS NOT NULL GROUP BY 1"
+        )
+        names = {"yes": "confirmed", "no": "rejected", "assumed": "assumed"}
+        return {names.get(r[0], r[0]): r[1] for r in rows}
+
+    async def event_status_counts(self) -> dict[str, int]:
+        rows = await self._all("SELECT status, COUNT(*) FROM events GROUP BY status")
+        return {r[0]: r[1] for r in rows}
+
+
+def _preview(event: Event) -> str:
+    text = _transcript_text(event)
+    return text[:200]
+
+
+def _transcript_text(event: Event) -> str:
+    if event.attachments:
+        kinds = ", ".join(a.kind for a in event.attachments)
+        return f"[{kinds}] {event.text}".strip()
+    return event.text

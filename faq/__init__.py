@@ -1,0 +1,1 @@
+"""The FAQ: files content staff edit, their validation, and the pure matcher over them."""

@@ -1,0 +1,134 @@
+"""Domain vocabulary: player words across languages mapped to shared concepts.
+
+``faq/lexicon.yaml`` says that ``wypłata``, ``вывод``, ``vyvod``, ``Auszahlung``,
+``retrait`` and ``cashout`` are all the concept ``withdrawal``. It is applied to the
+FAQ's questions and to player messages alike, so one Polish example question helps a
+German player, and no rule is tied to a particular FAQ entry.
+
+Term syntax (matched on transliterated word keys, so Cyrillic and Latin spellings meet):
+``word`` exact word, ``stem*`` word prefix, ``two words`` consecutive words,
+``/regex/`` a full-word regular expression.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from rapidfuzz.distance import Levenshtein
+
+from faq.normalise import ascii_key, fold
+from faq.yaml_lines import LineDict, LineList, line_of, parse_yaml
+
+DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
+MIN_FUZZY_LEN = 5
+
+
+@dataclass
+class Lexicon:
+    exact: dict[str, set[str]] = field(default_factory=dict)
+    prefixes: dict[str, set[str]] = field(default_factory=dict)
+    phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    concepts: tuple[str, ...] = ()
+    _fuzzy_by_initial: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
+
+    def build_fuzzy_index(self) -> None:
+        for key in self.exact:
+            if len(key) >= MIN_FUZZY_LEN:
+                self._fuzzy_by_initial.setdefault(key[0], []).append((key, False))
+        for key in self.prefixes:
+            if len(key) >= MIN_FUZZY_LEN:
+                self._fuzzy_by_initial.setdefault(key[0], []).append((key, True))
+        self._concepts_of_word = lru_cache(maxsize=65536)(self._concepts_of_word_uncached)
+
+    def concepts_of_word(self, key: str) -> frozenset[str]:
+        return self._concepts_of_word(key)
+
+    def _concepts_of_word_uncached(self, key: str) -> frozenset[str]:
+        """Concepts of one transliterated word: exact, then prefix, then one typo away."""
+        if not key:
+            return frozenset()
+        found: set[str] = set(self.exact.get(key, ()))
+        for end in range(len(key), 1, -1):
+            hit = self.prefixes.get(key[:end])
+            if hit:
+                found |= hit
+                break
+        for pattern, concept in self.patterns:
+            if pattern.fullmatch(key):
+                found.add(concept)
+        if found or len(key) < MIN_FUZZY_LEN:
+            return frozenset(found)
+        allowed = 1 if len(key) < 9 else 2
+        for term, is_prefix in self._fuzzy_by_initial.get(key[0], ()):
+            if is_prefix:
+                if len(key) < len(term):
+                    continue
+                distance = min(
+                    Levenshtein.distance(term, key[: len(term) + d], score_cutoff=allowed)
+                    for d in (-1, 0, 1)
+                )
+            else:
+                distance = Levenshtein.distance(term, key, score_cutoff=allowed)
+            if distance <= allowed:
+                found |= self.prefixes[term] if is_prefix else self.exact[term]
+        return frozenset(found)
+
+    def concepts_of(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
+        """(word index, concept) for every word and phrase of a transliterated text."""
+        hits: list[tuple[int, str]] = []
+        for index, key in enumerate(keys):
+            for concept in self.concepts_of_word(key):
+                hits.append((index, concept))
+        for phrase, concepts in self.phrases.items():
+            size = len(phrase)
+            for index in range(len(keys) - size + 1):
+                if keys[index : index + size] == phrase:
+                    hits.extend((index, c) for c in concepts)
+        return hits
+
+
+class LexiconError(ValueError):
+    pass
+
+
+def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
+    """Read the lexicon; raise LexiconError naming ``path:line`` on bad content."""
+    document = parse_yaml(path.read_text(encoding="utf-8"))
+    concepts = document.get("concepts") if isinstance(document, LineDict) else None
+    if not isinstance(concepts, LineDict):
+        raise LexiconError(f"{path}:1: expected 'concepts:' mapping concept names to terms")
+    lexicon = Lexicon(concepts=tuple(concepts))
+    for concept, terms in concepts.items():
+        if not isinstance(terms, LineList):
+            raise LexiconError(f"{path}:{line_of(concepts, concept)}: '{concept}' needs a list")
+        for index, term in enumerate(terms):
+            where = f"{path}:{line_of(terms, index)}"
+            _add_term(lexicon, str(concept), str(term).strip(), where)
+    lexicon.build_fuzzy_index()
+    return lexicon
+
+
+def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:
+    if len(term) > 2 and term.startswith("/") and term.endswith("/"):
+        try:
+            lexicon.patterns.append((re.compile(term[1:-1]), concept))
+        except re.error as exc:
+            raise LexiconError(f"{where}: bad pattern {term}: {exc}") from exc
+        return
+    is_prefix = term.endswith("*")
+    words = [ascii_key(w) for w in fold(term.rstrip("*")).split()]
+    words = [w for w in words if w]
+    if not words:
+        raise LexiconError(f"{where}: empty term for '{concept}'")
+    if len(words) > 1:
+        lexicon.phrases.setdefault(tuple(words), set()).add(concept)
+    elif is_prefix:
+        if len(words[0]) < 3:
+            raise LexiconError(f"{where}: prefix '{term}' is too short (3 letters at least)")
+        lexicon.prefixes.setdefault(words[0], set()).add(concept)
+    else:
+        lexicon.exact.setdefault(words[0], set()).add(concept)

@@ -1,0 +1,1 @@
+"""Decisions about an event: triage, FAQ answer, clarify, escalate, conversation state."""

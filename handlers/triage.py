@@ -1,0 +1,135 @@
+"""Triage: does this message need a person before any FAQ matching?
+
+Rules live in ``handlers/triage_rules.yaml`` as regular expressions over the folded
+text (lower case, no diacritics, script kept), grouped by escalation reason. A rule
+fires on what a player *states or asks for* ("close my account"), and each reason may
+carry ``unless`` guards for questions that merely mention the topic ("how do I set a
+deposit limit?"). Rules of every language apply to every message: players mix them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from faq.normalise import Normalised
+from faq.yaml_lines import LineDict, LineList, line_of, parse_yaml
+
+DEFAULT_RULES = Path(__file__).with_name("triage_rules.yaml")
+
+REASON_PRIORITY: tuple[str, ...] = (
+    "gambling_harm",
+    "minor",
+    "legal_threat",
+    "fraud",
+    "documents",
+    "account_dispute",
+    "anger",
+    "human_request",
+    "spam",
+    "off_topic",
+)
+"""When several reasons fire, the first here names the ticket: it decides who must see it."""
+
+ANGRY_EMOJI = frozenset("🤬😡😠👎💩🖕")
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    reason: str
+    evidence: str
+    """What fired (a rule's source line or a signal), for the workbench and logs."""
+
+
+@dataclass(frozen=True)
+class _Rule:
+    pattern: re.Pattern[str]
+    source: str
+
+
+@dataclass(frozen=True)
+class TriageRules:
+    patterns: dict[str, tuple[_Rule, ...]]
+    guards: dict[str, tuple[_Rule, ...]]
+
+
+class TriageRulesError(ValueError):
+    pass
+
+
+def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
+    document = parse_yaml(path.read_text(encoding="utf-8"))
+    reasons = document.get("reasons") if isinstance(document, LineDict) else None
+    if not isinstance(reasons, LineDict):
+        raise TriageRulesError(f"{path}:1: expected 'reasons:' mapping")
+    patterns: dict[str, tuple[_Rule, ...]] = {}
+    guards: dict[str, tuple[_Rule, ...]] = {}
+    for reason, spec in reasons.items():
+        if reason not in REASON_PRIORITY:
+            raise TriageRulesError(
+                f"{path}:{line_of(reasons, reason)}: unknown reason '{reason}' "
+                f"(known: {', '.join(REASON_PRIORITY)})"
+            )
+        if not isinstance(spec, LineDict):
+            raise TriageRulesError(f"{path}:{line_of(reasons, reason)}: '{reason}' needs patterns")
+        patterns[reason] = _compile_group(path, spec, "patterns")
+        guards[reason] = _compile_group(path, spec, "unless")
+    return TriageRules(patterns, guards)
+
+
+def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
+    group = spec.get(key)
+    if group is None:
+        return ()
+    if not isinstance(group, LineDict):
+        raise TriageRulesError(f"{path}:{line_of(spec, key)}: '{key}' maps languages to lists")
+    rules = []
+    for lang, items in group.items():
+        if not isinstance(items, LineList):
+            raise TriageRulesError(f"{path}:{line_of(group, lang)}: '{lang}' needs a list")
+        for index, source in enumerate(items):
+            where = f"{path}:{line_of(items, index)}"
+            try:
+                rules.append(_Rule(re.compile(str(source)), where))
+            except re.error as exc:
+                raise TriageRulesError(f"{where}: bad pattern {source!r}: {exc}") from exc
+    return tuple(rules)
+
+
+class Triage:
+    def __init__(self, rules: TriageRules) -> None:
+        self._rules = rules
+
+    def check(self, norm: Normalised, *, has_attachment: bool = False) -> TriageResult | None:
+        """The reason this message needs a person, or None to let the FAQ try."""
+        if has_attachment:
+            return TriageResult("documents", "attachment")
+        text = f" {norm.folded} "
+        fired: dict[str, str] = {}
+        for reason in REASON_PRIORITY:
+            for rule in self._rules.patterns.get(reason, ()):
+                if rule.pattern.search(text):
+                    if any(g.pattern.search(text) for g in self._rules.guards.get(reason, ())):
+                        break
+                    fired[reason] = rule.source
+                    break
+        if "anger" not in fired:
+            signal = _shouting_signal(norm)
+            if signal:
+                fired["anger"] = signal
+        for reason in REASON_PRIORITY:
+            if reason in fired:
+                return TriageResult(reason, fired[reason])
+        return None
+
+
+def _shouting_signal(norm: Normalised) -> str | None:
+    angry_emoji = sum(1 for e in norm.emoji if e in ANGRY_EMOJI)
+    if angry_emoji >= 2:
+        return "angry emoji"
+    if norm.upper_ratio >= 0.6 and norm.exclamations >= 2:
+        return "shouting"
+    if norm.exclamations >= 4 and (norm.upper_ratio >= 0.3 or angry_emoji):
+        return "shouting"
+    return None

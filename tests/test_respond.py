@@ -1,0 +1,141 @@
+"""Conversation policy (handlers/respond.py), driven through the pure Responder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bots.events import Attachment, Event, EventKind
+from croupier.config import DEFAULT_BOT_TEXTS
+from croupier.decisions import DecisionParts
+from faq.loader import load_faq_dir
+from faq.texts import load_bot_texts
+from handlers.outcome import ConversationMode, ConversationState, EventStatus, Outcome
+from handlers.respond import Responder
+
+TWO_CLOSE_ENTRIES = """\
+- id: card-verification
+  title: Verifying a payment card
+  questions:
+    en: ["how do I verify my payment card?", "card verification photo of the card",
+         "verify my card front and back"]
+  answer:
+    en: "Upload a photo of the card's front with the middle digits covered."
+- id: account-verification
+  title: Verifying your account
+  questions:
+    en: ["how do I verify my account?", "account verification documents",
+         "verify my identity with a passport"]
+  answer:
+    en: "Upload your ID and a proof of address under Account > Verification."
+"""
+
+
+@pytest.fixture
+def responder(tmp_path: Path, decision_parts: DecisionParts) -> Responder:
+    (tmp_path / "faq.yaml").write_text(TWO_CLOSE_ENTRIES, encoding="utf-8")
+    faq = load_faq_dir(tmp_path, ("en",)).faq
+    texts, _ = load_bot_texts(DEFAULT_BOT_TEXTS)
+    assert faq is not None and texts is not None
+    return Responder(decision_parts.decider(faq), texts, decision_parts.feedback_words)
+
+
+def _event(text: str, number: int = 1, **extra: object) -> Event:
+    return Event(
+        channel="webchat",
+        platform_message_id=f"m{number}",
+        conversation_key="c1",
+        sender_id="p1",
+        text=text,
+        **extra,  # type: ignore[arg-type]
+    )
+
+
+def _next_state(state: ConversationState, outcome: Outcome) -> ConversationState:
+    return ConversationState(
+        id=state.id,
+        channel=state.channel,
+        conversation_key=state.conversation_key,
+        mode=outcome.mode,
+        lang=outcome.lang,
+        clarify_options=outcome.clarify_options,
+        followup_sent=outcome.followup_sent,
+        last_faq_id=outcome.last_faq_id,
+        misses=outcome.misses,
+    )
+
+
+START = ConversationState(id=1, channel="webchat", conversation_key="c1")
+
+
+def test_two_close_entries_get_a_clarify_question_and_a_number_picks_one(
+    responder: Responder,
+) -> None:
+    asked = responder.respond(_event("how do I verify my card or account?"), START)
+    assert asked.mode is ConversationMode.CLARIFY
+    assert set(asked.clarify_options) == {"card-verification", "account-verification"}
+    assert [o.number for o in asked.replies[-1].options] == [1, 2]
+    second = asked.clarify_options[1]
+    picked = responder.respond(_event("2", 2), _next_state(START, asked))
+    assert picked.status is EventStatus.ANSWERED
+    assert picked.decision["faq_id"] == second
+    assert picked.replies[-1].text.startswith(responder.decider.index.faq.get(second).answer["en"])  # type: ignore[union-attr]
+
+
+def test_clarify_resolved_by_a_rephrase_instead_of_a_number(responder: Responder) -> None:
+    asked = responder.respond(_event("how do I verify my card or account?"), START)
+    rephrased = responder.respond(
+        _event("I mean the payment card photo, front and back", 2), _next_state(START, asked)
+    )
+    assert rephrased.decision["faq_id"] == "card-verification"
+
+
+def test_button_pick_is_read_from_picked_option(responder: Responder) -> None:
+    asked = responder.respond(_event("how do I verify my card or account?"), START)
+    picked = responder.respond(
+        _event("", 2, kind=EventKind.OPTION_PICKED, picked_option=1), _next_state(START, asked)
+    )
+    assert picked.decision["faq_id"] == asked.clarify_options[0]
+
+
+def test_two_unresolved_clarifies_in_a_row_escalate(responder: Responder) -> None:
+    asked = responder.respond(_event("how do I verify my card or account?"), START)
+    again = responder.respond(
+        _event("verify card or account, which one?", 2), _next_state(START, asked)
+    )
+    assert again.status is EventStatus.ESCALATED
+    assert again.open_ticket_reason == "repeated_miss"
+
+
+def test_photo_is_never_answered_from_the_faq(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event("how do I verify my card?", attachments=(Attachment(kind="photo"),)), START
+    )
+    assert outcome.status is EventStatus.ESCALATED
+    assert outcome.open_ticket_reason == "documents"
+    assert outcome.replies[-1].text == responder.texts.get("attachment_received", "en")
+
+
+def test_public_answer_is_short_and_full_answer_goes_privately(responder: Responder) -> None:
+    outcome = responder.respond(_event("how do I verify my payment card?", is_public=True), START)
+    reply = outcome.replies[-1]
+    assert reply.is_public
+    assert reply.text == responder.texts.get(
+        "public_private_invite", "en"
+    )  # entry has no public_answer
+    assert (
+        reply.private_followup == responder.decider.index.faq.get("card-verification").answer["en"]
+    )  # type: ignore[union-attr]
+    assert reply.options == ()
+
+
+def test_public_escalation_says_nothing_account_specific(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event("you thieves cancelled my withdrawal of 500 EUR, ticket #48213", is_public=True),
+        START,
+    )
+    assert outcome.status is EventStatus.ESCALATED
+    assert [r.text for r in outcome.replies] == [
+        responder.texts.get("public_private_invite", "en")
+    ]

@@ -1,0 +1,565 @@
+"""Triage: which player messages need a person before FAQ matching, and which do not.
+
+Every reason has positives in en, pl, ru, de and fr, and negatives that mention the topic
+but are general FAQ questions (those must reach the FAQ, not a person).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from faq.loader import load_faq_dir
+from faq.normalise import normalise
+from handlers.decide import SmallTalk
+from handlers.triage import REASON_PRIORITY, Triage, load_triage_rules
+
+FAQ_DIR = Path(__file__).resolve().parents[1] / "faq" / "content"
+
+
+@pytest.fixture(scope="module")
+def triage() -> Triage:
+    return Triage(load_triage_rules())
+
+
+def reason_of(triage: Triage, text: str) -> str | None:
+    result = triage.check(normalise(text))
+    return result.reason if result else None
+
+
+def cases(*items: tuple[str, str]) -> list:
+    """(lang, text) pairs as pytest params with the language in the test id."""
+    return [pytest.param(text, id=f"{lang}-{i}") for i, (lang, text) in enumerate(items)]
+
+
+# --- gambling_harm -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "honestly I think I'm addicted, I deposit every night"),
+        ("en", "I can't stop gambling, please help me"),
+        ("en", "I've lost all my savings on your slots this month"),
+        ("en", "please close my account permanently, I need to stop"),
+        ("en", "I want to self-exclude for a year starting today"),
+        ("en", "i have a serious gambling problem"),
+        ("pl", "jestem uzależniony od hazardu, nie wiem co robić"),
+        ("pl", "nie mogę przestać grać, pomóżcie"),
+        ("pl", "przegrałem całą wypłatę, zablokujcie mi konto"),
+        ("pl", "chcę zamknąć swoje konto na zawsze"),
+        ("ru", "я игроман, закройте мой аккаунт пожалуйста"),
+        ("ru", "не могу остановиться, проиграл всю зарплату"),
+        ("ru", "хочу самоисключиться навсегда"),
+        ("ru", "ya igroman, zablokiruite mne akkaunt"),
+        ("de", "ich bin spielsüchtig und brauche Hilfe"),
+        ("de", "ich kann nicht mehr aufhören zu spielen"),
+        ("de", "bitte sperrt mein Konto sofort, ich habe alles verloren"),
+        ("de", "ich möchte mein Konto dauerhaft schließen lassen"),
+        ("fr", "je suis accro aux machines à sous, aidez-moi"),
+        ("fr", "je n'arrive pas à m'arrêter de jouer"),
+        ("fr", "fermez mon compte s'il vous plaît, j'ai tout perdu"),
+        ("fr", "je veux m'auto-exclure dès maintenant"),
+    ),
+)
+def test_statements_of_gambling_harm_escalate_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "gambling_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "how do I set a deposit limit?"),
+        ("en", "what is self-exclusion and how long can it last?"),
+        ("en", "can I set a cooling-off period on my account?"),
+        ("pl", "jak ustawić limit depozytu?"),
+        ("pl", "na ile można ustawić samowykluczenie?"),
+        ("ru", "как поставить лимит на депозиты?"),
+        ("ru", "что такое самоисключение?"),
+        ("de", "wie kann ich ein Einzahlungslimit festlegen?"),
+        ("de", "wie funktioniert die Selbstsperre?"),
+        ("fr", "comment fixer une limite de dépôt ?"),
+        ("fr", "qu'est-ce que l'auto-exclusion ?"),
+    ),
+)
+def test_limit_and_self_exclusion_questions_are_not_gambling_harm(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- minor ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I'm 16, can I still play the slots?"),
+        ("en", "im only 15 years old but I registered"),
+        ("en", "my son has been playing on your site with my card"),
+        ("pl", "mam 17 lat, czy mogę grać?"),
+        ("pl", "mój syn założył u was konto i wpłacał pieniądze"),
+        ("ru", "мне 16, можно мне играть?"),
+        ("ru", "моя дочь зарегистрировалась у вас, ей 15"),
+        ("de", "ich bin 16 und möchte spielen"),
+        ("de", "mein Sohn hat mit meiner Karte eingezahlt"),
+        ("fr", "j'ai 16 ans, je peux jouer ?"),
+        ("fr", "mon fils joue sur votre site avec ma carte"),
+    ),
+)
+def test_underage_sender_or_parent_report_escalates_as_minor(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "minor"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is there a minimum age to register?"),
+        ("en", "do I have to be 18 to play?"),
+        ("en", "I'm 15 minutes into the game and it froze"),
+        ("pl", "ile trzeba mieć lat, żeby grać?"),
+        ("ru", "со скольки лет можно играть?"),
+        ("ru", "мне 15 минут назад пришел код"),
+        ("de", "ab wie viel Jahren darf man spielen?"),
+        ("fr", "quel est l'âge minimum pour s'inscrire ?"),
+    ),
+)
+def test_minimum_age_question_is_not_minor(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- legal_threat --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my lawyer will be in touch about this"),
+        ("en", "I'm going to report you to the MGA"),
+        ("en", "see you in court"),
+        ("pl", "sprawa idzie do sądu, mam już prawnika"),
+        ("pl", "zgłoszę was do UOKiK"),
+        ("ru", "я подам в суд на ваше казино"),
+        ("ru", "напишу жалобу в Роскомнадзор"),
+        ("de", "ich werde meinen Anwalt einschalten"),
+        ("de", "ich melde euch bei der Glücksspielbehörde"),
+        ("fr", "je vais porter plainte contre vous"),
+        ("fr", "mon avocat va vous contacter"),
+    ),
+)
+def test_legal_threats_escalate_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "legal_threat"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "are you licensed, and by which regulator?"),
+        ("pl", "czy macie licencję?"),
+        ("ru", "какая у вас лицензия?"),
+        ("de", "habt ihr eine Lizenz?"),
+        ("fr", "avez-vous une licence ?"),
+    ),
+)
+def test_licence_question_is_not_legal_threat(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- fraud ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I will do a chargeback with my bank"),
+        ("en", "someone used my card to deposit here, it wasn't me"),
+        ("en", "my account was hacked and the balance is gone"),
+        ("pl", "ktoś zalogował się na moje konto i wypłacił środki"),
+        ("pl", "ukradli mi kartę, a ktoś nią u was płacił"),
+        ("ru", "кто-то зашел в мой аккаунт и вывел деньги"),
+        ("ru", "мой аккаунт взломали"),
+        ("de", "jemand hat meine Karte bei euch benutzt"),
+        ("de", "mein Konto wurde gehackt"),
+        ("fr", "quelqu'un a utilisé ma carte sur votre site"),
+        ("fr", "mon compte a été piraté"),
+    ),
+)
+def test_fraud_reports_escalate_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "how do you protect my account from hackers?"),
+        ("pl", "czy mogę wypłacić na inną kartę?"),
+        ("ru", "можно ли вывести на другую карту?"),
+        ("de", "kann ich auf eine andere Karte auszahlen?"),
+        ("fr", "puis-je retirer sur une autre carte ?"),
+    ),
+)
+def test_card_and_security_questions_are_not_fraud(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- documents -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I already sent you my passport and a selfie"),
+        ("en", "here is my ID card for verification"),
+        ("pl", "wysłałem dowód osobisty mailem wczoraj"),
+        ("pl", "przesłałam skan paszportu, proszę sprawdzić"),
+        ("ru", "отправил паспорт и селфи вчера"),
+        ("ru", "документы загрузил, проверьте пожалуйста"),
+        ("de", "ich habe meinen Ausweis gestern hochgeladen"),
+        ("de", "anbei mein Kontoauszug"),
+        ("fr", "j'ai envoyé ma pièce d'identité hier"),
+        ("fr", "voici mon justificatif de domicile"),
+    ),
+)
+def test_player_saying_documents_were_sent_escalates_as_documents(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "documents"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "what documents do you need for verification?"),
+        ("en", "how do I send my documents?"),
+        ("pl", "jakie dokumenty są potrzebne do weryfikacji?"),
+        ("pl", "jak wysłać skan dowodu?"),
+        ("ru", "какие документы нужны для верификации?"),
+        ("ru", "как отправить документы?"),
+        ("de", "welche Dokumente braucht ihr?"),
+        ("de", "wo kann ich meinen Ausweis hochladen?"),
+        ("fr", "quels documents faut-il fournir ?"),
+        ("fr", "comment envoyer mes documents ?"),
+    ),
+)
+def test_document_questions_are_not_documents(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- account_dispute -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my withdrawal was rejected for no reason"),
+        ("en", "why did you void my winnings?"),
+        ("en", "my account has been suspended, explain"),
+        ("en", "any update on ticket 55120?"),
+        ("en", "you charged me twice for one deposit"),
+        ("pl", "moja wypłata została odrzucona"),
+        ("pl", "dlaczego zablokowaliście moje konto?"),
+        ("ru", "вы отменили мой вывод без причины"),
+        ("ru", "почему мой аккаунт заблокирован?"),
+        ("ru", "деньги списали дважды"),
+        ("de", "meine Auszahlung wurde abgelehnt"),
+        ("de", "warum ist mein Konto gesperrt?"),
+        ("fr", "mon retrait a été refusé"),
+        ("fr", "vous avez confisqué mes gains"),
+    ),
+)
+def test_account_specific_disputes_escalate(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "how long does a withdrawal take?"),
+        ("en", "can I withdraw to a different card?"),
+        ("en", "what happens if my withdrawal is rejected?"),
+        ("en", "my account is locked after too many wrong password attempts"),
+        ("pl", "ile trwa wypłata?"),
+        ("ru", "сколько идет вывод?"),
+        ("de", "wie lange dauert eine Auszahlung?"),
+        ("de", "kann ich 5000 Euro pro Tag auszahlen?"),
+        ("fr", "combien de temps prend un retrait ?"),
+        ("fr", "comment annuler mon retrait ?"),
+    ),
+)
+def test_withdrawal_questions_are_not_account_disputes(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- anger ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "you are a bunch of scammers"),
+        ("en", "thieves, give me my money back"),
+        ("en", "I'll post about this everywhere, everyone will know"),
+        ("pl", "oszuści, oddajcie kasę"),
+        ("pl", "złodzieje jesteście"),
+        ("ru", "вы мошенники и воры"),
+        ("ru", "лохотрон, всем расскажу"),
+        ("de", "ihr seid Betrüger"),
+        ("de", "was für eine Abzocke"),
+        ("fr", "bande de voleurs"),
+        ("fr", "c'est une arnaque ce site"),
+    ),
+)
+def test_insults_and_scam_accusations_escalate_as_anger(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "anger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "it's been 3 days and I'm still waiting for verification, it's slow"),
+        ("pl", "weryfikacja trwa już dwa dni, długo to trwa"),
+        ("ru", "уже третий день жду верификацию, долго как-то"),
+        ("de", "die Verifizierung dauert schon ewig, wie lange noch?"),
+        ("fr", "ça fait trois jours que j'attends la vérification, c'est long"),
+    ),
+)
+def test_mild_annoyance_about_verification_time_is_not_anger(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- human_request -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I want to talk to a real person"),
+        ("en", "can you connect me to an agent?"),
+        ("en", "please call me back"),
+        ("pl", "chcę porozmawiać z konsultantem"),
+        ("pl", "poproszę żywego człowieka"),
+        ("ru", "позовите оператора"),
+        ("ru", "хочу поговорить с живым человеком"),
+        ("de", "ich möchte mit einem Mitarbeiter sprechen"),
+        ("de", "bitte ruft mich an"),
+        ("fr", "je veux parler à un conseiller"),
+        ("fr", "rappelez-moi s'il vous plaît"),
+    ),
+)
+def test_request_for_human_escalates_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "human_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "what are your support hours?"),
+        ("en", "is live chat available 24/7?"),
+        ("pl", "w jakich godzinach działa czat?"),
+        ("ru", "в какое время работает поддержка?"),
+        ("de", "wann ist der Support erreichbar?"),
+        ("fr", "quels sont les horaires du support ?"),
+    ),
+)
+def test_support_hours_question_is_not_human_request(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- spam ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "Your page will be disabled today. Verify your account here"),
+        ("en", "earn $400 a day from home with crypto, DM me"),
+        ("en", "follow for follow? check my profile"),
+        ("pl", "zarabiaj 500 zł dziennie bez wychodzenia z domu"),
+        ("pl", "sprzedam bazę danych graczy"),
+        ("ru", "зарабатываю 5000 руб в день, пиши"),
+        ("ru", "продам аккаунты с верификацией"),
+        ("de", "verdiene 300€ pro Tag mit unserem Trading-Bot"),
+        ("de", "Link in meiner Bio, folgt mir"),
+        ("fr", "gagnez 200€ par jour avec notre robot de trading"),
+        ("fr", "votre page sera désactivée, vérifiez ici"),
+    ),
+)
+def test_spam_and_phishing_escalate_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "spam"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "can I deposit with crypto?"),
+        ("pl", "czy mogę wpłacić kryptowalutą?"),
+        ("ru", "можно ли пополнить биткоином?"),
+        ("de", "kann ich mit Bitcoin einzahlen?"),
+        ("fr", "puis-je déposer en crypto ?"),
+    ),
+)
+def test_crypto_payment_question_is_not_spam(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- off_topic -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "what odds do you give for Real vs Barca?"),
+        ("en", "we are an affiliate network, interested in a partnership?"),
+        ("pl", "jaki kurs na mecz Polska - Austria?"),
+        ("pl", "oferta współpracy reklamowej dla waszego kasyna"),
+        ("ru", "какой коэффициент на матч ЦСКА - Локомотив?"),
+        ("ru", "предлагаем сотрудничество, есть трафик"),
+        ("de", "welche Quote habt ihr für das Spiel heute, Köln gegen Mainz?"),
+        ("de", "Interesse an einer Partnerschaft mit unserem Portal?"),
+        ("fr", "quelle cote pour le match Lyon-Nice ?"),
+        ("fr", "proposition de partenariat pour votre casino"),
+    ),
+)
+def test_sports_odds_and_business_offers_are_off_topic(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "off_topic"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "what are the odds of winning on slots?"),
+        ("pl", "jaki jest kurs wymiany euro na złotówki przy wpłacie?"),
+        ("ru", "какой коэффициент отыгрыша у бонуса?"),
+        ("de", "welche Auszahlungsquote hat das Spiel?"),
+        ("fr", "de mon côté le dépôt ne passe pas, pourquoi ?"),
+    ),
+)
+def test_casino_questions_with_odds_words_are_not_off_topic(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize("text", cases(
+    ("en", "I saw your ad on TV, how do I register?"),
+    ("pl", "widziałem waszą reklamę, jak się zapisać?"),
+    ("ru", "видел вашу рекламу, как зарегистрироваться?"),
+    ("de", "ich habe eure Werbung gesehen, wie melde ich mich an?"),
+    ("fr", "j'ai vu votre pub, comment s'inscrire ?"),
+))
+def test_player_who_saw_an_advert_is_not_off_topic(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- boundaries between reasons and FAQ topics ---------------------------------------
+
+@pytest.mark.parametrize("text", cases(
+    ("en", "my deposit was declined by my bank, what else can I use?"),
+    ("pl", "wpłata odrzucona przez bank, co teraz?"),
+    ("de", "meine Einzahlung wurde von der Bank abgelehnt"),
+    ("fr", "mon paiement a été refusé par ma banque"),
+    ("fr", "code bonus refusé, pourquoi ?"),
+))
+def test_bank_declined_payment_or_refused_promo_code_is_not_account_dispute(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) is None
+
+
+def test_casino_closing_an_account_is_a_dispute_not_a_closure_request(triage: Triage) -> None:
+    assert reason_of(triage, "why did you close my account?") == "account_dispute"
+    assert reason_of(triage, "hi, close my account please") == "gambling_harm"
+
+
+def test_asking_whether_the_casino_is_legit_is_not_anger(triage: Triage) -> None:
+    assert reason_of(triage, "is this site legit or a scam?") is None
+    assert reason_of(triage, "is this site a scam? you are all thieves") == "anger"
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("хочу поговорити з оператором", "human_request"),
+    ("voglio parlare con un operatore", "human_request"),
+    ("quiero hablar con un agente", "human_request"),
+    ("siete dei truffatori", "anger"),
+    ("sois unos ladrones", "anger"),
+    ("jste zlodeji", "anger"),
+])
+def test_common_phrases_in_other_languages_escalate(triage: Triage, text: str, reason: str) -> None:
+    assert reason_of(triage, text) == reason
+
+
+# --- whole-rule-set checks -----------------------------------------------------------
+
+
+def test_every_reason_has_rules_in_the_five_languages() -> None:
+    rules = load_triage_rules()
+    assert set(rules.patterns) == set(REASON_PRIORITY)
+    for reason, patterns in rules.patterns.items():
+        assert patterns, reason
+
+
+def test_faq_example_questions_never_trigger_triage(triage: Triage) -> None:
+    result = load_faq_dir(FAQ_DIR)
+    assert result.faq is not None, [str(p) for p in result.problems]
+    fired = [
+        (entry.id, lang, question, reason_of(triage, question))
+        for entry in result.faq.entries
+        for lang, questions in entry.questions.items()
+        for question in questions
+        if reason_of(triage, question) is not None
+    ]
+    assert fired == []
+
+
+def test_higher_priority_reason_names_the_ticket(triage: Triage) -> None:
+    assert reason_of(triage, "I'm 16 and I think I'm addicted") == "gambling_harm"
+    assert reason_of(triage, "scammers, my lawyer will sue you") == "legal_threat"
+
+
+def test_attachment_is_documents_even_without_text(triage: Triage) -> None:
+    result = triage.check(normalise(""), has_attachment=True)
+    assert result is not None and result.reason == "documents"
+
+
+# --- small talk ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "hello there!"),
+        ("pl", "dzień dobry wszystkim"),
+        ("ru", "здравствуйте, добрый вечер"),
+        ("de", "hallo zusammen"),
+        ("fr", "bonsoir à tous"),
+    ),
+)
+def test_greetings_are_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) == "greeting"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "thanks a lot!"),
+        ("pl", "dziękuję bardzo"),
+        ("ru", "спасибо большое"),
+        ("de", "vielen Dank"),
+        ("fr", "merci beaucoup"),
+    ),
+)
+def test_thanks_are_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "hi, how do I withdraw?"),
+        ("pl", "cześć, gdzie jest bonus?"),
+        ("ru", "привет, где мой вывод?"),
+        ("de", "hallo, wie lange dauert es?"),
+        ("fr", "bonjour, comment retirer ?"),
+    ),
+)
+def test_greeting_with_a_question_is_not_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) is None
