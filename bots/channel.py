@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
-from bots.events import Reply
+from bots.events import Event, Reply
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,19 @@ class DeliveryError(Exception):
     def __init__(self, message: str, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+AcceptEvent = Callable[[Event, str], Awaitable[tuple[int, bool]]]
+"""What an adapter calls for each incoming event with its raw payload: the runtime stores
+it and returns (event id, is_new). Acknowledge the platform only after it returns."""
+
+
+class CursorStore(Protocol):
+    """Where a polling adapter keeps its position so a restart neither loses nor repeats."""
+
+    async def get_cursor(self, name: str) -> str | None: ...
+
+    async def set_cursor(self, name: str, value: str) -> None: ...
 
 
 @runtime_checkable

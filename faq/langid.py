@@ -24,11 +24,9 @@ CANDIDATE_LANGUAGES: tuple[str, ...] = (
     "it",
     "es",
     "pt",
-    "nl",
-    "tr",
-    "ro",
-    "hu",
 )
+"""Our markets' languages and their neighbours. Each extra candidate steals confidence from
+short English messages (Dutch above all), so only languages players really write in."""
 
 
 @dataclass(frozen=True)
@@ -36,6 +34,11 @@ class LanguageGuess:
     lang: str
     confidence: float
     runner_up: str | None = None
+    scores: tuple[tuple[str, float], ...] = ()
+    """Every candidate's confidence, best first (they sum to 1)."""
+
+    def confidence_of(self, lang: str) -> float:
+        return next((value for code, value in self.scores if code == lang), 0.0)
 
 
 class LanguageIdentifier:
@@ -62,6 +65,6 @@ class LanguageIdentifier:
         values = self._detector.compute_language_confidence_values(text)
         if not values:
             return None
-        best = values[0]
-        runner_up = values[1].language.iso_code_639_1.name.lower() if len(values) > 1 else None
-        return LanguageGuess(best.language.iso_code_639_1.name.lower(), best.value, runner_up)
+        scores = tuple((v.language.iso_code_639_1.name.lower(), v.value) for v in values)
+        runner_up = scores[1][0] if len(scores) > 1 else None
+        return LanguageGuess(scores[0][0], scores[0][1], runner_up, scores)

@@ -13,14 +13,18 @@ from pathlib import Path
 from faq.langid import LanguageGuess, LanguageIdentifier
 from faq.matcher import Candidate, FaqIndex
 from faq.model import FALLBACK_LANGUAGE
-from faq.normalise import Normalised, ascii_key, normalise
+from faq.normalise import Normalised, ascii_key, fold, normalise
 from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
 DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
 
 CONFIDENT_LANGUAGE = 0.55
-"""Below this lingua confidence, the closest FAQ example's language breaks the tie."""
+"""At or above this lingua confidence the detector decides alone."""
+EXAMPLE_LANGUAGE_VOTE = 0.3
+"""Below it, the language of the closest FAQ example adds this much to its language's
+confidence: it rescues transliterated Russian (which detectors read as Dutch or Czech)
+without letting a German example outvote a clearly English sentence."""
 
 
 class DecisionKind(StrEnum):
@@ -75,7 +79,7 @@ class SmallTalk:
             raise ValueError(f"{path}:1: expected a mapping of small-talk kinds")
         words: dict[str, frozenset[str]] = {}
         for kind, by_lang in document.items():
-            keys = {ascii_key(w) for lang_words in by_lang.values() for w in lang_words}
+            keys = {ascii_key(fold(str(w))) for lang_words in by_lang.values() for w in lang_words}
             words[kind] = frozenset(k for k in keys if k)
         return cls(words)
 
@@ -181,7 +185,9 @@ class Decider:
         if guess is not None and guess.confidence >= CONFIDENT_LANGUAGE:
             detected = guess.lang
         elif top is not None and top.example_lang:
-            detected = top.example_lang
+            example = top.example_lang
+            voted = guess.confidence_of(example) + EXAMPLE_LANGUAGE_VOTE if guess else 1.0
+            detected = example if guess is None or voted >= guess.confidence else guess.lang
         elif hint:
             detected = hint
         elif guess is not None:

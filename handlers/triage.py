@@ -63,6 +63,7 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
     reasons = document.get("reasons") if isinstance(document, LineDict) else None
     if not isinstance(reasons, LineDict):
         raise TriageRulesError(f"{path}:1: expected 'reasons:' mapping")
+    _refuse_duplicate_keys(path, reasons)
     patterns: dict[str, tuple[_Rule, ...]] = {}
     guards: dict[str, tuple[_Rule, ...]] = {}
     for reason, spec in reasons.items():
@@ -73,6 +74,7 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
             )
         if not isinstance(spec, LineDict):
             raise TriageRulesError(f"{path}:{line_of(reasons, reason)}: '{reason}' needs patterns")
+        _refuse_duplicate_keys(path, spec)
         patterns[reason] = _compile_group(path, spec, "patterns")
         guards[reason] = _compile_group(path, spec, "unless")
     return TriageRules(patterns, guards)
@@ -84,6 +86,7 @@ def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
         return ()
     if not isinstance(group, LineDict):
         raise TriageRulesError(f"{path}:{line_of(spec, key)}: '{key}' maps languages to lists")
+    _refuse_duplicate_keys(path, group)
     rules = []
     for lang, items in group.items():
         if not isinstance(items, LineList):
@@ -95,6 +98,12 @@ def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
             except re.error as exc:
                 raise TriageRulesError(f"{where}: bad pattern {source!r}: {exc}") from exc
     return tuple(rules)
+
+
+def _refuse_duplicate_keys(path: Path, mapping: LineDict) -> None:
+    """A repeated key would silently replace the rules above it."""
+    for key, line in mapping.duplicate_keys:
+        raise TriageRulesError(f"{path}:{line}: '{key}' appears twice; merge the two lists")
 
 
 class Triage:

@@ -439,26 +439,33 @@ def test_casino_questions_with_odds_words_are_not_off_topic(triage: Triage, text
     assert reason_of(triage, text) is None
 
 
-@pytest.mark.parametrize("text", cases(
-    ("en", "I saw your ad on TV, how do I register?"),
-    ("pl", "widziałem waszą reklamę, jak się zapisać?"),
-    ("ru", "видел вашу рекламу, как зарегистрироваться?"),
-    ("de", "ich habe eure Werbung gesehen, wie melde ich mich an?"),
-    ("fr", "j'ai vu votre pub, comment s'inscrire ?"),
-))
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I saw your ad on TV, how do I register?"),
+        ("pl", "widziałem waszą reklamę, jak się zapisać?"),
+        ("ru", "видел вашу рекламу, как зарегистрироваться?"),
+        ("de", "ich habe eure Werbung gesehen, wie melde ich mich an?"),
+        ("fr", "j'ai vu votre pub, comment s'inscrire ?"),
+    ),
+)
 def test_player_who_saw_an_advert_is_not_off_topic(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) is None
 
 
 # --- boundaries between reasons and FAQ topics ---------------------------------------
 
-@pytest.mark.parametrize("text", cases(
-    ("en", "my deposit was declined by my bank, what else can I use?"),
-    ("pl", "wpłata odrzucona przez bank, co teraz?"),
-    ("de", "meine Einzahlung wurde von der Bank abgelehnt"),
-    ("fr", "mon paiement a été refusé par ma banque"),
-    ("fr", "code bonus refusé, pourquoi ?"),
-))
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my deposit was declined by my bank, what else can I use?"),
+        ("pl", "wpłata odrzucona przez bank, co teraz?"),
+        ("de", "meine Einzahlung wurde von der Bank abgelehnt"),
+        ("fr", "mon paiement a été refusé par ma banque"),
+        ("fr", "code bonus refusé, pourquoi ?"),
+    ),
+)
 def test_bank_declined_payment_or_refused_promo_code_is_not_account_dispute(
     triage: Triage, text: str
 ) -> None:
@@ -475,15 +482,20 @@ def test_asking_whether_the_casino_is_legit_is_not_anger(triage: Triage) -> None
     assert reason_of(triage, "is this site a scam? you are all thieves") == "anger"
 
 
-@pytest.mark.parametrize(("text", "reason"), [
-    ("хочу поговорити з оператором", "human_request"),
-    ("voglio parlare con un operatore", "human_request"),
-    ("quiero hablar con un agente", "human_request"),
-    ("siete dei truffatori", "anger"),
-    ("sois unos ladrones", "anger"),
-    ("jste zlodeji", "anger"),
-])
-def test_common_phrases_in_other_languages_escalate(triage: Triage, text: str, reason: str) -> None:
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("хочу поговорити з оператором", "human_request"),
+        ("voglio parlare con un operatore", "human_request"),
+        ("quiero hablar con un agente", "human_request"),
+        ("siete dei truffatori", "anger"),
+        ("sois unos ladrones", "anger"),
+        ("jste zlodeji", "anger"),
+    ],
+)
+def test_common_phrases_in_other_languages_escalate(
+    triage: Triage, text: str, reason: str
+) -> None:
     assert reason_of(triage, text) == reason
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 from pydantic import BaseModel, Field, ValidationError
 
-from bots.channel import DeliveryResult
+from bots.channel import AcceptEvent, DeliveryResult
 from bots.events import Event, Reply, clip_text
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,6 @@ MAX_BODY_BYTES = 64 * 1024
 STATIC_DIR = Path(__file__).with_name("static")
 _SESSION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
-AcceptEvent = Callable[[Event, str], Awaitable[tuple[int, bool]]]
 ReplyHistory = Callable[[str, str, int], Awaitable[list[tuple[int, Reply]]]]
 
 

@@ -105,6 +105,11 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_conversation ON outbox(channel, conversation_key, id);
+CREATE TABLE IF NOT EXISTS cursors (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS dead_letters (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -497,6 +502,21 @@ class SqliteStore:
             )
             if closing_note is not None:
                 await self._queue_reply(closing_note, ticket.conversation_id, None, now)
+
+    # -- polling cursors -------------------------------------------------------------
+
+    async def get_cursor(self, name: str) -> str | None:
+        row = await self._one("SELECT value FROM cursors WHERE name = ?", (name,))
+        return str(row[0]) if row else None
+
+    async def set_cursor(self, name: str, value: str) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "INSERT INTO cursors (name, value, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET value = excluded.value, "
+                "updated_at = excluded.updated_at",
+                (name, value, _now()),
+            )
 
     # -- reports -----------------------------------------------------------------
 
