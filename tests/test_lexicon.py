@@ -1,0 +1,255 @@
+"""The domain lexicon: player words in many languages meet on shared concepts.
+
+Example words here are our own, chosen to pin behaviour (languages, inflection, slang,
+translit, typos, false friends); they are not taken from any evaluation set.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pytest
+
+from faq.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
+from faq.normalise import ascii_key, fold, normalise
+from faq.yaml_lines import parse_yaml
+
+
+@cache
+def lexicon() -> Lexicon:
+    return load_lexicon()
+
+
+def concepts(word: str) -> frozenset[str]:
+    return lexicon().concepts_of_word(ascii_key(fold(word)))
+
+
+def text_concepts(text: str) -> set[str]:
+    keys = tuple(ascii_key(w) for w in normalise(text).words)
+    return {concept for _, concept in lexicon().concepts_of(keys)}
+
+
+# ------------------------------------------------------------------ one concept, many languages
+
+FIVE_LANGUAGES = {
+    "withdrawal": ["cashout", "withdrawals", "wypłaty", "вывод", "Auszahlung", "retrait"],
+    "deposit": ["deposit", "wpłata", "пополнение", "Einzahlung", "dépôt"],
+    "verification": ["verification", "weryfikacji", "верификация", "Verifizierung", "vérification"],
+    "document": ["passport", "dowód", "паспорт", "Personalausweis", "passeport"],
+    "proof_of_address": ["address", "wyciąg", "выписка", "Wohnsitznachweis", "domicile"],
+    "selfie": ["selfie", "selfika", "селфи", "Gesicht", "visage"],
+    "fee": ["fees", "prowizja", "комиссия", "Gebühren", "frais"],
+    "minimum": ["minimum", "minimalna", "минимальный", "Mindestbetrag", "minimale"],
+    "bonus": ["bonuses", "bonusu", "бонусы", "Prämie", "bonus"],
+    "welcome": ["welcome", "powitalny", "приветственный", "Willkommensangebot", "bienvenue"],
+    "first": ["first", "pierwszej", "первый", "ersten", "première"],
+    "wagering": ["rollover", "obrotu", "отыгрыш", "Umsatzbedingungen", "mise"],
+    "free_spins": ["freespins", "spinów", "фриспины", "Freispiele", "tours"],
+    "tournament": ["tournaments", "turnieju", "турнир", "Turniere", "tournoi"],
+    "prize": ["prizes", "nagrody", "призы", "Preisgeld", "récompenses"],
+    "registration": ["registration", "rejestracja", "регистрация", "registrieren", "inscription"],
+    "password": ["password", "hasło", "пароль", "Passwort", "mdp"],
+    "age": ["adult", "pełnoletni", "возраст", "volljährig", "majeur"],
+    "country": ["countries", "kraju", "страны", "Länder", "pays"],
+    "support": ["support", "obsługa", "поддержка", "Kundenservice", "assistance"],
+    "availability": ["nonstop", "całodobowo", "круглосуточно", "Öffnungszeiten", "horaires"],
+    "language": ["language", "język", "язык", "Sprache", "langue"],
+    "responsible_gambling": [
+        "self-exclusion", "samowykluczenie", "самоисключение", "Selbstausschluss", "autoexclusion",
+    ],
+    "expiry": ["expire", "wygasają", "сгорают", "verfallen", "expirent"],
+    "contribution": ["contribute", "wliczają", "засчитываются", "angerechnet", "contribuent"],
+    "credited": ["credited", "zaksięgowana", "зачислили", "gutgeschrieben", "crédité"],
+    "duration": ["when", "kiedy", "когда", "wann", "quand"],
+}
+
+
+@pytest.mark.parametrize("concept", sorted(FIVE_LANGUAGES))
+def test_core_concepts_are_reached_from_en_pl_ru_de_fr(concept: str) -> None:
+    missing = [w for w in FIVE_LANGUAGES[concept] if concept not in concepts(w)]
+    assert not missing, f"{concept}: {missing}"
+
+
+def test_withdrawal_words_in_five_languages_share_one_concept() -> None:
+    words = ["withdraw", "wypłacić", "вывести", "auszahlen", "retirer"]
+    assert all(concepts(w) == {"withdrawal"} for w in words)
+
+
+def test_cheap_extra_languages_are_covered() -> None:
+    assert "withdrawal" in concepts("виведення")  # uk
+    assert "withdrawal" in concepts("prelievo")  # it
+    assert "deposit" in concepts("depósito")  # es
+    assert "verification" in concepts("ověření")  # cs
+
+
+# ------------------------------------------------------------------ spelling variants
+
+def test_russian_translit_matches_cyrillic_term() -> None:
+    for translit, concept in [
+        ("vyvod", "withdrawal"), ("vivod", "withdrawal"), ("popolnenie", "deposit"),
+        ("verifikaciya", "verification"), ("frispiny", "free_spins"), ("otygrysh", "wagering"),
+        ("podderzhka", "support"), ("zachislili", "credited"), ("promokod", "promo_code"),
+    ]:
+        assert concept in concepts(translit), translit
+
+
+def test_russian_casino_slang_is_understood() -> None:
+    for slang, concept in [
+        ("деп", "deposit"), ("депнул", "deposit"), ("вериф", "verification"),
+        ("верифа", "verification"), ("фс", "free_spins"), ("вейджер", "wagering"),
+        ("кэшаут", "withdrawal"), ("вывел", "withdrawal"), ("закинул", "deposit"),
+    ]:
+        assert concept in concepts(slang), slang
+
+
+def test_polish_without_diacritics_matches() -> None:
+    for plain, concept in [
+        ("wyplata", "withdrawal"), ("wplacilem", "deposit"), ("haslo", "password"),
+        ("zaksiegowane", "credited"), ("oplata", "fee"), ("dowod", "document"),
+    ]:
+        assert concept in concepts(plain), plain
+
+
+def test_german_umlaut_and_ue_spellings_match() -> None:
+    for spelling in ("Gebühr", "gebuhr", "gebuehr"):
+        assert "fee" in concepts(spelling)
+    for spelling in ("Überweisung", "uberweisung", "ueberweisung"):
+        assert "payment_method" in concepts(spelling)
+
+
+def test_french_accents_are_optional() -> None:
+    assert concepts("vérification") == concepts("verification")
+    assert "deposit" in concepts("depot")
+
+
+def test_inflections_are_caught_by_prefixes() -> None:
+    for word in ("wypłaty", "wypłatę", "wypłacie", "wypłacicie"):
+        assert "withdrawal" in concepts(word), word
+    for word in ("выводу", "выводом", "выводе"):
+        assert "withdrawal" in concepts(word), word
+
+
+def test_one_typo_in_long_word_still_matches() -> None:
+    assert "withdrawal" in concepts("withdrwal")
+    assert "withdrawal" in concepts("auszahlugn")
+    assert "verification" in concepts("verificaton")
+
+
+def test_short_unknown_words_are_not_guessed() -> None:
+    assert concepts("dopo") == frozenset()
+    assert concepts("bonu") == frozenset()
+
+
+def test_common_abbreviations() -> None:
+    assert "verification" in concepts("KYC")
+    assert "free_spins" in concepts("FS")
+    assert "withdrawal" in concepts("wd")
+    assert "password" in concepts("pw")
+    assert "availability" in text_concepts("support 24/7")
+
+
+def test_wagering_multiplier_is_recognised_either_way_round() -> None:
+    assert "wagering" in concepts("x35")
+    assert "wagering" in concepts("40x")
+    assert "wagering" not in concepts("x")
+    assert "wagering" not in concepts("xbox")
+
+
+def test_multiword_terms_match_consecutive_words() -> None:
+    assert "password" in text_concepts("j'ai oublié mon mot de passe")
+    assert "withdrawal" in text_concepts("when can I cash out")
+    assert "free_spins" in text_concepts("darmowe obroty")
+    assert "password" not in text_concepts("mot passe de")
+
+
+def test_german_compounds_carry_every_part() -> None:
+    assert {"welcome", "bonus"} <= concepts("Willkommensbonus")
+    assert {"minimum", "deposit"} <= concepts("Mindesteinzahlung")
+    assert {"withdrawal", "limit"} <= concepts("Auszahlungslimit")
+
+
+def test_country_names_in_local_inflections_are_countries() -> None:
+    for word in ("Österreich", "Niemczech", "Германии", "Belgique", "Canada"):
+        assert "country" in concepts(word), word
+
+
+# ------------------------------------------------------------------ false friends
+
+def test_retirement_is_not_withdrawal() -> None:
+    assert "withdrawal" not in concepts("retirement")
+    assert "withdrawal" not in concepts("retiring")
+
+
+def test_automatically_is_not_slot_machines() -> None:
+    assert "slots" not in concepts("automatically")
+    assert "slots" in concepts("automaty")
+    assert "slots" in concepts("автоматы")
+
+
+def test_french_comptent_counts_towards_wagering_not_account() -> None:
+    assert concepts("comptent") == {"contribution"}
+    assert "account" in concepts("compte")
+
+
+def test_russian_udalos_is_not_account_deletion() -> None:
+    assert "close_account" not in concepts("удалось")
+    assert "close_account" in concepts("удалить")
+
+
+def test_greeting_day_words_are_not_durations() -> None:
+    for word in ("день", "dzień", "Tag", "jour"):
+        assert "duration" not in concepts(word), word
+
+
+def test_supported_currencies_is_not_customer_support() -> None:
+    assert "support" in concepts("support")
+    assert "support" not in concepts("supported")
+
+
+def test_ordinary_words_are_not_domain_words() -> None:
+    assert "loss" not in concepts("strategy")
+    assert "other" not in concepts("innerhalb")
+
+
+def test_french_your_is_not_a_crypto_coin() -> None:
+    assert "crypto" not in concepts("ton")
+    assert "currency" not in concepts("try")
+
+
+# ------------------------------------------------------------------ the file itself
+
+def _raw_terms() -> list[tuple[str, str]]:
+    document = parse_yaml(DEFAULT_LEXICON.read_text(encoding="utf-8"))
+    return [(str(c), str(t)) for c, terms in document["concepts"].items() for t in terms]
+
+
+def test_lexicon_file_loads_with_many_concepts() -> None:
+    assert 30 <= len(lexicon().concepts) <= 120
+
+
+def test_concept_names_are_generic_not_faq_entry_ids() -> None:
+    for name in lexicon().concepts:
+        assert re.fullmatch(r"[a-z]+(_[a-z]+)*", name), name
+
+
+def test_no_term_names_a_particular_casino() -> None:
+    assert not [t for _, t in _raw_terms() if "lucky" in t.lower() or "orbit" in t.lower()]
+
+
+def test_prefix_marks_only_end_single_words() -> None:
+    bad = [t for _, t in _raw_terms() if not t.startswith("/") and "*" in t.rstrip("*")]
+    bad += [t for _, t in _raw_terms() if " " in t.strip() and t.endswith("*")]
+    assert not bad, bad
+
+
+def test_hyphenated_terms_are_written_as_phrases() -> None:
+    # Messages split "top-up" into two words, so a glued one-word term could never match.
+    bad = [t for _, t in _raw_terms() if not t.startswith("/") and re.search(r"\w-\w", t)]
+    assert not bad, bad
+
+
+def test_phrase_list_stays_small_for_speed() -> None:
+    # Phrases are scanned at every position of every message; words are hashed lookups.
+    assert len(lexicon().phrases) <= 150
+    assert len(lexicon().patterns) <= 5
