@@ -17,13 +17,14 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 from faq.normalise import ascii_key, fold
 from faq.yaml_lines import LineDict, LineList, line_of, parse_yaml
 
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
 MIN_FUZZY_LEN = 5
+MIN_FUZZY_PREFIX_LEN = 6
 
 
 @dataclass
@@ -33,16 +34,24 @@ class Lexicon:
     phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     concepts: tuple[str, ...] = ()
-    _fuzzy_by_initial: dict[str, list[tuple[str, bool]]] = field(default_factory=dict)
+    _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
+        default_factory=dict
+    )
+    _typo_candidates: dict[tuple[str, int], list[tuple[str, bool]]] = field(default_factory=dict)
 
-    def build_fuzzy_index(self) -> None:
+    def build_indexes(self) -> None:
+        """Index phrases by first word and typo candidates by (first letter, length), so a
+        message costs hashed lookups, not a scan of the whole lexicon."""
+        for phrase, concepts in self.phrases.items():
+            self._phrases_by_first.setdefault(phrase[0], []).append((phrase, frozenset(concepts)))
         for key in self.exact:
             if len(key) >= MIN_FUZZY_LEN:
-                self._fuzzy_by_initial.setdefault(key[0], []).append((key, False))
+                for length in (len(key) - 1, len(key), len(key) + 1):
+                    self._typo_candidates.setdefault((key[0], length), []).append((key, False))
         for key in self.prefixes:
-            if len(key) >= MIN_FUZZY_LEN:
-                self._fuzzy_by_initial.setdefault(key[0], []).append((key, True))
-        self._concepts_of_word = lru_cache(maxsize=65536)(self._concepts_of_word_uncached)
+            if len(key) >= MIN_FUZZY_PREFIX_LEN:
+                self._typo_candidates.setdefault((key[0], len(key)), []).append((key, True))
+        self._concepts_of_word = lru_cache(maxsize=131072)(self._concepts_of_word_uncached)
 
     def concepts_of_word(self, key: str) -> frozenset[str]:
         return self._concepts_of_word(key)
@@ -52,7 +61,7 @@ class Lexicon:
         if not key:
             return frozenset()
         found: set[str] = set(self.exact.get(key, ()))
-        for end in range(len(key), 1, -1):
+        for end in range(len(key), 2, -1):
             hit = self.prefixes.get(key[:end])
             if hit:
                 found |= hit
@@ -62,20 +71,31 @@ class Lexicon:
                 found.add(concept)
         if found or len(key) < MIN_FUZZY_LEN:
             return frozenset(found)
-        allowed = 1 if len(key) < 9 else 2
-        for term, is_prefix in self._fuzzy_by_initial.get(key[0], ()):
-            if is_prefix:
-                if len(key) < len(term):
-                    continue
-                distance = min(
-                    Levenshtein.distance(term, key[: len(term) + d], score_cutoff=allowed)
-                    for d in (-1, 0, 1)
-                )
-            else:
-                distance = Levenshtein.distance(term, key, score_cutoff=allowed)
-            if distance <= allowed:
-                found |= self.prefixes[term] if is_prefix else self.exact[term]
-        return frozenset(found)
+        return self._nearest_typo(key)
+
+    def _nearest_typo(self, key: str) -> frozenset[str]:
+        """The single closest term one edit away (a swap of two letters counts as one).
+
+        One edit, one winner: looser matching turned ordinary words ("dlaczego",
+        "werden") into domain concepts and did more harm than the typos it caught.
+        """
+        best: tuple[int, str, bool] | None = None
+        candidates = list(self._typo_candidates.get((key[0], len(key)), ()))
+        candidates += [
+            (term, True)
+            for length in range(MIN_FUZZY_PREFIX_LEN, len(key))
+            for term, is_prefix in self._typo_candidates.get((key[0], length), ())
+            if is_prefix
+        ]
+        for term, is_prefix in candidates:
+            compared = key[: len(term)] if is_prefix else key
+            distance = OSA.distance(term, compared, score_cutoff=1)
+            if distance <= 1 and (best is None or (distance, term) < best[:2]):
+                best = (distance, term, is_prefix)
+        if best is None:
+            return frozenset()
+        _, term, is_prefix = best
+        return frozenset(self.prefixes[term] if is_prefix else self.exact[term])
 
     def concepts_of(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
         """(word index, concept) for every word and phrase of a transliterated text."""
@@ -83,10 +103,8 @@ class Lexicon:
         for index, key in enumerate(keys):
             for concept in self.concepts_of_word(key):
                 hits.append((index, concept))
-        for phrase, concepts in self.phrases.items():
-            size = len(phrase)
-            for index in range(len(keys) - size + 1):
-                if keys[index : index + size] == phrase:
+            for phrase, concepts in self._phrases_by_first.get(key, ()):
+                if keys[index : index + len(phrase)] == phrase:
                     hits.extend((index, c) for c in concepts)
         return hits
 
@@ -108,7 +126,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         for index, term in enumerate(terms):
             where = f"{path}:{line_of(terms, index)}"
             _add_term(lexicon, str(concept), str(term).strip(), where)
-    lexicon.build_fuzzy_index()
+    lexicon.build_indexes()
     return lexicon
 
 

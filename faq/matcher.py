@@ -14,12 +14,13 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass
 
+import numpy as np
 import Stemmer
 from rapidfuzz import fuzz
 
 from faq.lexicon import Lexicon
 from faq.model import Faq
-from faq.normalise import Normalised, ascii_key, normalise
+from faq.normalise import Normalised, ascii_key, ascii_text_of, words_of
 
 STEMMER_NAMES = {
     "en": "english",
@@ -42,6 +43,9 @@ ANSWER_WEIGHT = 0.25
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
 FUZZY_SHORTLIST = 6
+UNKNOWN_WORD_SHARE = 0.5
+"""A word the FAQ never uses weighs this share of the rarest known word: it says the
+message may be about something else, without drowning what it shares with an entry."""
 
 Vector = dict[str, float]
 
@@ -55,14 +59,6 @@ class Candidate:
     surface_similarity: float
     example_lang: str
     """Language of the closest example question: a vote for the message's language."""
-
-
-@dataclass(frozen=True)
-class _Example:
-    entry_index: int
-    lang: str
-    vector: Vector
-    ascii_text: str
 
 
 class Featuriser:
@@ -81,14 +77,14 @@ class Featuriser:
             stemmer = self._stemmers[name] = Stemmer.Stemmer(name)
         return stemmer.stemWord(word)
 
-    def features(self, norm: Normalised, lang: str | None) -> set[str]:
-        keys = tuple(ascii_key(w) for w in norm.words)
+    def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
+        keys = tuple(ascii_key(w) for w in words)
         features: set[str] = set()
         explained: set[int] = set()
         for index, concept in self._lexicon.concepts_of(keys):
             features.add("c:" + concept)
             explained.add(index)
-        for index, word in enumerate(norm.words):
+        for index, word in enumerate(words):
             if index in explained or word.isdigit() or len(keys[index]) < 2:
                 continue
             is_cyrillic = "\u0400" <= word[0] <= "\u04ff"
@@ -103,10 +99,26 @@ def _normalise_vector(vector: Vector) -> Vector:
     return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
-def _cosine(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(k, 0.0) for k, v in a.items())
+class _Postings:
+    """For each feature, the rows (examples or entries) that have it and its weight there:
+    scoring a message touches only its own features' rows, vectorised with numpy."""
+
+    def __init__(self, rows: list[Vector], columns: dict[str, int]) -> None:
+        collected: list[tuple[list[int], list[float]]] = [([], []) for _ in columns]
+        for row_index, row in enumerate(rows):
+            for feature, weight in row.items():
+                indices, weights = collected[columns[feature]]
+                indices.append(row_index)
+                weights.append(weight)
+        self.indices = [np.asarray(i, dtype=np.int32) for i, _ in collected]
+        self.weights = [np.asarray(w, dtype=np.float64) for _, w in collected]
+        self.size = len(rows)
+
+    def scores(self, query: list[tuple[int, float]]) -> np.ndarray:
+        totals = np.zeros(self.size)
+        for column, weight in query:
+            totals[self.indices[column]] += weight * self.weights[column]
+        return totals
 
 
 class FaqIndex:
@@ -116,47 +128,52 @@ class FaqIndex:
         self.faq = faq
         self.featuriser = Featuriser(lexicon)
         entry_count = len(faq.entries)
-        question_features: list[list[tuple[str, set[str], str]]] = []
+        examples_by_entry: list[list[tuple[str, set[str], str]]] = []
         entry_df: dict[str, int] = defaultdict(int)
         for entry in faq.entries:
             examples = []
             for lang, questions in entry.questions.items():
                 for question in questions:
-                    norm = normalise(question)
-                    examples.append((lang, self.featuriser.features(norm, lang), norm.ascii))
-            question_features.append(examples)
-            for f in set().union(*(feats for _, feats, _ in examples)):
-                entry_df[f] += 1
+                    words = words_of(question)
+                    features = self.featuriser.features(words, lang)
+                    examples.append((lang, features, ascii_text_of(words)))
+            examples_by_entry.append(examples)
+            for feature in set().union(*(feats for _, feats, _ in examples)):
+                entry_df[feature] += 1
         # Document frequency counts entries, not questions: a word in every entry ("how",
         # "jak", "wie") says nothing about which entry is meant, whatever its language.
         self._idf = {f: math.log((entry_count + 1) / (df + 0.5)) for f, df in entry_df.items()}
-        self._unknown_idf = math.log((entry_count + 1) / 0.5) * 0.5
-        self._examples: list[_Example] = []
-        self._centroids: list[Vector] = []
-        for entry_index, (entry, examples) in enumerate(
-            zip(faq.entries, question_features, strict=True)
-        ):
+        self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
+        example_vectors: list[Vector] = []
+        self._example_lang: list[str] = []
+        self._example_text: list[str] = []
+        entry_starts: list[int] = []
+        centroids: list[Vector] = []
+        for entry, examples in zip(faq.entries, examples_by_entry, strict=True):
+            entry_starts.append(len(example_vectors))
             centroid: Vector = defaultdict(float)
             for lang, feats, ascii_text in examples:
                 vector = self._vector(feats)
-                self._examples.append(_Example(entry_index, lang, vector, ascii_text))
+                example_vectors.append(vector)
+                self._example_lang.append(lang)
+                self._example_text.append(ascii_text)
                 for k, v in vector.items():
                     centroid[k] += v / len(examples)
+            if not examples:  # an entry with answers only still needs its slot
+                example_vectors.append({})
+                self._example_lang.append("")
+                self._example_text.append("")
             for lang, answer in entry.answer.items():
-                vector = self._vector(
-                    self.featuriser.features(normalise(answer), lang), known_only=True
-                )
+                answer_features = self.featuriser.features(words_of(answer), lang)
+                vector = self._vector(answer_features, known_only=True)
                 for k, v in vector.items():
                     centroid[k] += ANSWER_WEIGHT * v / len(entry.answer)
-            self._centroids.append(_normalise_vector(centroid))
-        self._postings: dict[str, list[int]] = defaultdict(list)
-        for example_index, example in enumerate(self._examples):
-            for feature in example.vector:
-                self._postings[feature].append(example_index)
-        self._centroid_postings: dict[str, list[int]] = defaultdict(list)
-        for entry_index, centroid in enumerate(self._centroids):
-            for feature in centroid:
-                self._centroid_postings[feature].append(entry_index)
+            centroids.append(_normalise_vector(centroid))
+        self._columns = {f: i for i, f in enumerate(sorted(self._idf))}
+        self._examples = _Postings(example_vectors, self._columns)
+        self._centroids = _Postings(centroids, self._columns)
+        self._entry_starts = np.asarray(entry_starts, dtype=np.int64)
+        self._entry_ends = np.append(self._entry_starts[1:], len(example_vectors))
 
     def _weight(self, feature: str, known_only: bool = False) -> float:
         idf = self._idf.get(feature)
@@ -171,48 +188,32 @@ class FaqIndex:
 
     def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
-        query = self._vector(self.featuriser.features(norm, lang))
+        vector = self._vector(self.featuriser.features(norm.words, lang))
+        query = [(self._columns[f], w) for f, w in vector.items() if f in self._columns]
         if not query:
             return []
-        centroid_scores: dict[int, float] = defaultdict(float)
-        for feature, weight in query.items():
-            for entry_index in self._centroid_postings.get(feature, ()):
-                centroid_scores[entry_index] += weight * self._centroids[entry_index][feature]
-        example_scores: dict[int, float] = defaultdict(float)
-        for feature, weight in query.items():
-            for example_index in self._postings.get(feature, ()):
-                example_scores[example_index] += (
-                    weight * self._examples[example_index].vector[feature]
-                )
-        best_example: dict[int, tuple[float, int]] = {}
-        for example_index, score in example_scores.items():
-            entry_index = self._examples[example_index].entry_index
-            if score > best_example.get(entry_index, (-1.0, -1))[0]:
-                best_example[entry_index] = (score, example_index)
-        blended = {
-            entry_index: 0.5 * centroid_scores.get(entry_index, 0.0)
-            + 0.5 * best_example.get(entry_index, (0.0, -1))[0]
-            for entry_index in set(centroid_scores) | set(best_example)
-        }
-        shortlist = sorted(blended, key=blended.__getitem__, reverse=True)[:FUZZY_SHORTLIST]
+        centroid_scores = self._centroids.scores(query)
+        example_scores = self._examples.scores(query)
+        best_example = np.maximum.reduceat(example_scores, self._entry_starts)
+        blended = 0.5 * centroid_scores + 0.5 * best_example
+        count = min(FUZZY_SHORTLIST, len(blended))
+        shortlist = np.argpartition(-blended, count - 1)[:count]
         candidates = []
-        for entry_index in shortlist:
-            example_score, example_index = best_example.get(entry_index, (0.0, -1))
-            surface = 0.0
-            example_lang = ""
-            if example_index >= 0:
-                example = self._examples[example_index]
-                surface = fuzz.token_set_ratio(norm.ascii, example.ascii_text) / 100.0
-                example_lang = example.lang
+        for entry_index in shortlist.tolist():
+            if blended[entry_index] <= 0:
+                continue
+            start, end = int(self._entry_starts[entry_index]), int(self._entry_ends[entry_index])
+            example_index = start + int(np.argmax(example_scores[start:end]))
+            surface = fuzz.token_set_ratio(norm.ascii, self._example_text[example_index]) / 100.0
             score = 0.8 * blended[entry_index] + 0.2 * surface * blended[entry_index] ** 0.5
             candidates.append(
                 Candidate(
                     entry_id=self.faq.entries[entry_index].id,
-                    score=round(score, 4),
-                    centroid_similarity=round(centroid_scores.get(entry_index, 0.0), 4),
-                    example_similarity=round(example_score, 4),
+                    score=round(float(score), 4),
+                    centroid_similarity=round(float(centroid_scores[entry_index]), 4),
+                    example_similarity=round(float(best_example[entry_index]), 4),
                     surface_similarity=round(surface, 4),
-                    example_lang=example_lang,
+                    example_lang=self._example_lang[example_index],
                 )
             )
         candidates.sort(key=lambda c: c.score, reverse=True)

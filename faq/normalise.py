@@ -29,9 +29,13 @@ _SPECIAL_FOLDS = str.maketrans(
 )
 
 
-def _is_emoji(char: str) -> bool:
-    category = unicodedata.category(char)
-    return category == "So" or (category == "Sk" and ord(char) > 0x1F000)
+_EMOJI = re.compile(
+    "[\u2190-\u21ff\u2300-\u23ff\u2460-\u24ff\u25a0-\u27bf\u2900-\u297f\u2b00-\u2bff"
+    "\u3030\u303d\u3297\u3299\U0001f000-\U0001faff]"
+)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_LETTER = re.compile(r"[^\W\d_]")
+_UPPER = re.compile(r"[A-ZÀ-ÞĀ-ſА-ЯЁЄІЇҐ]")
 
 
 @dataclass(frozen=True)
@@ -57,10 +61,11 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, keeping the script (``wypłata`` → ``wyplata``)."""
-    lowered = text.casefold().translate(_SPECIAL_FOLDS)
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return unicodedata.normalize("NFC", stripped)
+    lowered = text.casefold()
+    if lowered.isascii():
+        return lowered
+    decomposed = unicodedata.normalize("NFKD", lowered.translate(_SPECIAL_FOLDS))
+    return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
 @lru_cache(maxsize=65536)
@@ -74,18 +79,29 @@ def visible_text(raw: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
 
 
+def words_of(raw: str) -> tuple[str, ...]:
+    """Just the folded words, for FAQ text we wrote ourselves: building the index reads
+    tens of thousands of questions and needs none of the player-text signals."""
+    text = visible_text(raw)
+    return tuple(_WORD.findall(fold(_MENTION.sub(" ", _URL.sub(" ", text)))))
+
+
+def ascii_text_of(words: tuple[str, ...]) -> str:
+    return " ".join(k for k in (ascii_key(w) for w in words) if k)
+
+
 def normalise(raw: str) -> Normalised:
     text = visible_text(raw)
     urls = tuple(_URL.findall(text))
     mentions = tuple(m[1:] for m in _MENTION.findall(text))
     without_links = _MENTION.sub(" ", _URL.sub(" ", text))
-    emoji = tuple(c for c in without_links if _is_emoji(c))
+    emoji = tuple(_EMOJI.findall(without_links))
     folded = _SPACES.sub(" ", fold(without_links)).strip()
     words = tuple(_WORD.findall(folded))
-    ascii_text = " ".join(k for k in (ascii_key(w) for w in words) if k)
-    letters = [c for c in without_links if c.isalpha()]
-    uppers = sum(1 for c in letters if c.isupper())
-    upper_ratio = uppers / len(letters) if len(letters) >= 12 else 0.0
+    ascii_text = ascii_text_of(words)
+    letter_count = len(_LETTER.findall(without_links))
+    upper_count = len(_UPPER.findall(without_links))
+    upper_ratio = upper_count / letter_count if letter_count >= 12 else 0.0
     return Normalised(
         text=text,
         plain=_SPACES.sub(" ", without_links).strip(),
