@@ -5,11 +5,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Mapping
 from dataclasses import asdict
 
 from aiohttp import web
 
 from bots.channel import ChannelRegistry
+from bots.social.meta import MetaChannel, MetaSettings
+from bots.telegram.channel import TelegramChannel
+from bots.telegram.settings import telegram_settings_from
 from bots.webchat.channel import WebChatChannel
 from croupier.config import Settings
 from croupier.console.auth import ConsoleAuth
@@ -31,7 +35,10 @@ class Croupier:
         settings: Settings,
         console_password: str,
         parts: DecisionParts | None = None,
+        channel_environment: Mapping[str, str] | None = None,
     ) -> None:
+        """``channel_environment`` holds platform credentials (``CROUPIER_META_*``…); each
+        channel whose credentials are there is enabled. None: web chat only (the demo)."""
         self.settings = settings
         self.store = SqliteStore(settings.database_path)
         self.parts = parts or DecisionParts.load()
@@ -47,9 +54,23 @@ class Croupier:
         self.processor = Processor(self.store, self.content, self.outbox)
         self.webchat = WebChatChannel(self.processor.accept, self.store.delivered_replies)
         self.channels.register(self.webchat)
+        self.telegram: TelegramChannel | None = None
+        telegram_settings = telegram_settings_from(channel_environment or {})
+        if telegram_settings is not None:
+            self.telegram = TelegramChannel(telegram_settings, self.processor.accept, self.store)
+            self.channels.register(self.telegram)
+        self.meta: MetaChannel | None = None
+        meta_settings = MetaSettings.from_environment(channel_environment or {})
+        if meta_settings is not None:
+            self.meta = MetaChannel(meta_settings, self.processor.accept)
+            self.channels.register(self.meta)
         self.console_auth = ConsoleAuth.with_password(settings.console_user, console_password)
         self.web = web.Application(client_max_size=1024 * 1024)
         self.webchat.add_routes(self.web)
+        if self.meta is not None:
+            self.meta.add_routes(self.web)
+        if self.telegram is not None:
+            self.telegram.add_routes(self.web)
         ConsoleRoutes(
             self.store,
             self.console_auth,
@@ -84,12 +105,18 @@ class Croupier:
                 self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
             ),
         ]
+        if self.telegram is not None:
+            await self.telegram.start()  # a bad token fails start-up loudly
 
     async def stop(self) -> None:
+        if self.telegram is not None:
+            await self.telegram.stop()  # before the store closes: polling saves its offset
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.webchat.close()
+        if self.meta is not None:
+            await self.meta.close()
         await self.store.close()

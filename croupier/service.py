@@ -10,7 +10,7 @@ import signal
 from aiohttp import web
 
 from croupier.app import Croupier
-from croupier.config import Settings
+from croupier.config import Settings, merged_environment
 from croupier.live_content import ContentLoadError
 from croupier.logging_setup import configure_logging
 
@@ -29,16 +29,17 @@ def run_service(settings: Settings, *, demo: bool) -> int:
         log.error("set CROUPIER_CONSOLE_PASSWORD (environment or secrets file) for the console")
         return 2
     try:
-        return asyncio.run(_serve(settings, password, announce_password))
+        return asyncio.run(_serve(settings, password, announce_password, demo))
     except ContentLoadError as exc:
         for problem in exc.problems:
             log.error("FAQ: %s", problem)
         return 2
 
 
-async def _serve(settings: Settings, password: str, announce_password: bool) -> int:
-    app = Croupier(settings, password)
+async def _serve(settings: Settings, password: str, announce_password: bool, demo: bool) -> int:
+    app = Croupier(settings, password, channel_environment=None if demo else merged_environment())
     await app.start()
+    # No access log: webhook verification puts tokens in query strings.
     runner = web.AppRunner(app.web, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port)

@@ -35,7 +35,13 @@ def text_concepts(text: str) -> set[str]:
 FIVE_LANGUAGES = {
     "withdrawal": ["cashout", "withdrawals", "wypłaty", "вывод", "Auszahlung", "retrait"],
     "deposit": ["deposit", "wpłata", "пополнение", "Einzahlung", "dépôt"],
-    "verification": ["verification", "weryfikacji", "верификация", "Verifizierung", "vérification"],
+    "verification": [
+        "verification",
+        "weryfikacji",
+        "верификация",
+        "Verifizierung",
+        "vérification",
+    ],
     "document": ["passport", "dowód", "паспорт", "Personalausweis", "passeport"],
     "proof_of_address": ["address", "wyciąg", "выписка", "Wohnsitznachweis", "domicile"],
     "selfie": ["selfie", "selfika", "селфи", "Gesicht", "visage"],
@@ -56,7 +62,11 @@ FIVE_LANGUAGES = {
     "availability": ["nonstop", "całodobowo", "круглосуточно", "Öffnungszeiten", "horaires"],
     "language": ["language", "język", "язык", "Sprache", "langue"],
     "responsible_gambling": [
-        "self-exclusion", "samowykluczenie", "самоисключение", "Selbstausschluss", "autoexclusion",
+        "self-exclusion",
+        "samowykluczenie",
+        "самоисключение",
+        "Selbstausschluss",
+        "autoexclusion",
     ],
     "expiry": ["expire", "wygasają", "сгорают", "verfallen", "expirent"],
     "contribution": ["contribute", "wliczają", "засчитываются", "angerechnet", "contribuent"],
@@ -85,28 +95,45 @@ def test_cheap_extra_languages_are_covered() -> None:
 
 # ------------------------------------------------------------------ spelling variants
 
+
 def test_russian_translit_matches_cyrillic_term() -> None:
     for translit, concept in [
-        ("vyvod", "withdrawal"), ("vivod", "withdrawal"), ("popolnenie", "deposit"),
-        ("verifikaciya", "verification"), ("frispiny", "free_spins"), ("otygrysh", "wagering"),
-        ("podderzhka", "support"), ("zachislili", "credited"), ("promokod", "promo_code"),
+        ("vyvod", "withdrawal"),
+        ("vivod", "withdrawal"),
+        ("popolnenie", "deposit"),
+        ("verifikaciya", "verification"),
+        ("frispiny", "free_spins"),
+        ("otygrysh", "wagering"),
+        ("podderzhka", "support"),
+        ("zachislili", "credited"),
+        ("promokod", "promo_code"),
     ]:
         assert concept in concepts(translit), translit
 
 
 def test_russian_casino_slang_is_understood() -> None:
     for slang, concept in [
-        ("деп", "deposit"), ("депнул", "deposit"), ("вериф", "verification"),
-        ("верифа", "verification"), ("фс", "free_spins"), ("вейджер", "wagering"),
-        ("кэшаут", "withdrawal"), ("вывел", "withdrawal"), ("закинул", "deposit"),
+        ("деп", "deposit"),
+        ("депнул", "deposit"),
+        ("вериф", "verification"),
+        ("верифа", "verification"),
+        ("фс", "free_spins"),
+        ("вейджер", "wagering"),
+        ("кэшаут", "withdrawal"),
+        ("вывел", "withdrawal"),
+        ("закинул", "deposit"),
     ]:
         assert concept in concepts(slang), slang
 
 
 def test_polish_without_diacritics_matches() -> None:
     for plain, concept in [
-        ("wyplata", "withdrawal"), ("wplacilem", "deposit"), ("haslo", "password"),
-        ("zaksiegowane", "credited"), ("oplata", "fee"), ("dowod", "document"),
+        ("wyplata", "withdrawal"),
+        ("wplacilem", "deposit"),
+        ("haslo", "password"),
+        ("zaksiegowane", "credited"),
+        ("oplata", "fee"),
+        ("dowod", "document"),
     ]:
         assert concept in concepts(plain), plain
 
@@ -176,6 +203,7 @@ def test_country_names_in_local_inflections_are_countries() -> None:
 
 # ------------------------------------------------------------------ false friends
 
+
 def test_retirement_is_not_withdrawal() -> None:
     assert "withdrawal" not in concepts("retirement")
     assert "withdrawal" not in concepts("retiring")
@@ -218,6 +246,7 @@ def test_french_your_is_not_a_crypto_coin() -> None:
 
 
 # ------------------------------------------------------------------ the file itself
+
 
 def _raw_terms() -> list[tuple[str, str]]:
     document = parse_yaml(DEFAULT_LEXICON.read_text(encoding="utf-8"))

@@ -1,0 +1,1 @@
+"""Telegram adapter: Bot API updates in (webhook or long polling), messages out."""

@@ -1,0 +1,117 @@
+"""Our :class:`~bots.events.Reply` → what sendMessage needs: pure functions, no I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bots.events import Reply, ReplyOption
+
+MAX_MESSAGE_UTF16 = 4096
+"""Telegram's limit for one message's text, counted in UTF-16 code units."""
+DEEP_LINK_PAYLOAD = "help"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a reply goes: the chat, and the player's message it answers (if known)."""
+
+    chat_id: int
+    reply_to_message_id: int | None
+
+
+def destination_of(reply: Reply) -> Destination | None:
+    """Read the chat from the conversation key and the threaded message from ``in_reply_to``.
+
+    Conversation keys are ``<chat>`` (private) or ``<chat>:<user>`` (groups); message ids
+    are ``<chat>:<message>[:edit:<date>]``. ``cb:<query>`` ids name no message.
+    """
+    chat_part = reply.conversation_key.split(":", 1)[0]
+    try:
+        chat_id = int(chat_part)
+    except ValueError:
+        return None
+    return Destination(chat_id, message_id_in(reply.in_reply_to, chat_id))
+
+
+def message_id_in(platform_message_id: str | None, chat_id: int) -> int | None:
+    """The message number of one of our ``<chat>:<message>…`` ids, if it is in ``chat_id``."""
+    if not platform_message_id:
+        return None
+    parts = platform_message_id.split(":")
+    if len(parts) < 2 or parts[0] != str(chat_id) or not parts[1].isdigit():
+        return None
+    return int(parts[1])
+
+
+def deep_link(bot_username: str) -> str:
+    """Opens a private chat with the bot; Telegram then sends us ``/start help``."""
+    return f"https://t.me/{bot_username}?start={DEEP_LINK_PAYLOAD}"
+
+
+def public_text(reply: Reply, bot_username: str | None) -> str:
+    """A bot may not write first to a user who never started it, so a public reply with a
+    private follow-up carries a link that opens the private chat instead."""
+    if reply.is_public and reply.private_followup and bot_username:
+        return f"{reply.text}\n\n{deep_link(bot_username)}"
+    return reply.text
+
+
+def options_keyboard(options: tuple[ReplyOption, ...]) -> InlineKeyboardMarkup | None:
+    """One button per row, so long titles stay readable; the number comes back as data."""
+    if not options:
+        return None
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(option.title, callback_data=str(option.number))]
+            for option in options
+        ]
+    )
+
+
+def utf16_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_text(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
+    """Cut ``text`` into messages of at most ``limit`` UTF-16 units.
+
+    Prefers the last paragraph break, then line break, then space inside the limit; only a
+    single unbroken run longer than the limit is cut mid-word. The separator at a cut is
+    dropped; nothing else is lost.
+    """
+    parts: list[str] = []
+    rest = text
+    while utf16_length(rest) > limit:
+        window = _longest_prefix(rest, limit)
+        cut, skip = _break_in(window)
+        parts.append(rest[:cut])
+        rest = rest[cut + skip :]
+    if rest or not parts:
+        parts.append(rest)
+    return parts
+
+
+def _longest_prefix(text: str, limit: int) -> str:
+    """The longest prefix of ``text`` that fits ``limit`` UTF-16 units."""
+    window = text[:limit]  # every character is at least one unit
+    while utf16_length(window) > limit:
+        overflow = utf16_length(window) - limit
+        window = window[: len(window) - max(1, overflow // 2)]
+    return window
+
+
+def _break_in(window: str) -> tuple[int, int]:
+    """Where to cut inside ``window`` and how many separator characters to drop there.
+
+    A coarser break wins only if it keeps at least half the window, so an early paragraph
+    break does not leave a stub message when a line break sits near the limit.
+    """
+    separators = ("\n\n", "\n", " ")
+    for minimum in (max(1, len(window) // 2), 1):
+        for separator in separators:
+            position = window.rfind(separator)
+            if position >= minimum:
+                return position, len(separator)
+    return len(window), 0

@@ -1,0 +1,581 @@
+"""The Telegram adapter over real HTTP: PTB talks to a local fake Bot API server.
+
+Webhook ingress goes through aiohttp's test client, polling through the real loop with a
+real SQLite cursor store, delivery through ``deliver`` as the outbox calls it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
+
+from bots.channel import Channel, DeliveryError
+from bots.events import Event, EventKind, Reply, ReplyOption
+from bots.telegram.channel import OFFSET_CURSOR, SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
+from bots.telegram.pacing import SendPacer
+from bots.telegram.settings import TelegramSettings, telegram_settings_from
+from croupier.store.sqlite import SqliteStore
+from tests.fakes.telegram_api import (
+    BAD_GATEWAY,
+    BLOCKED_BY_USER,
+    BOT_USERNAME,
+    CHAT_NOT_FOUND,
+    TOKEN,
+    TOO_MANY_REQUESTS,
+    FakeTelegramApi,
+    load_update,
+)
+
+WEBHOOK_SECRET = "s3cret-Token_for-tests"
+PRIVATE_CHAT = 424242001
+GROUP_CHAT = -1001234567890
+
+
+class CollectedEvents:
+    """A stand-in for the runtime's ``accept``: records what arrives, can refuse on cue."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+        self.raw_payloads: list[str] = []
+        self.failures_to_come = 0
+        self._seen: dict[str, int] = {}
+        self._arrived = asyncio.Condition()
+
+    async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
+        if self.failures_to_come:
+            self.failures_to_come -= 1
+            raise RuntimeError("store unavailable")
+        async with self._arrived:
+            self.events.append(event)
+            self.raw_payloads.append(raw_payload)
+            is_new = event.platform_message_id not in self._seen
+            event_id = self._seen.setdefault(event.platform_message_id, len(self._seen) + 1)
+            self._arrived.notify_all()
+        return event_id, is_new
+
+    async def wait_for(self, count: int, seconds: float = 5.0) -> list[Event]:
+        async with self._arrived:
+            await asyncio.wait_for(
+                self._arrived.wait_for(lambda: len(self.events) >= count), seconds
+            )
+        return self.events
+
+
+def settings_for(api: FakeTelegramApi, **overrides: Any) -> TelegramSettings:
+    values: dict[str, Any] = {
+        "bot_token": TOKEN,
+        "api_base_url": api.base_url,
+        "poll_timeout": 1,
+        "poll_retry_seconds": 0.05,
+        "private_chat_interval": 0,
+        "group_chat_interval": 0,
+        "global_messages_per_second": 10_000,
+    }
+    return TelegramSettings(**(values | overrides))
+
+
+def webhook_settings(api: FakeTelegramApi) -> TelegramSettings:
+    return settings_for(
+        api,
+        mode="webhook",
+        webhook_url="https://croupier.example/telegram/webhook",
+        webhook_secret=WEBHOOK_SECRET,
+    )
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not await check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        await asyncio.sleep(0.02)
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
+    api = FakeTelegramApi()
+    await api.start()
+    yield api
+    await api.close()
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    sqlite = SqliteStore(tmp_path / "db.sqlite3")
+    await sqlite.open()
+    yield sqlite
+    await sqlite.close()
+
+
+@pytest.fixture
+def collected() -> CollectedEvents:
+    return CollectedEvents()
+
+
+@pytest.fixture
+async def channel(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> AsyncIterator[TelegramChannel]:
+    """Not started: delivery needs no ingress, and getMe happens on first use."""
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
+async def webhook_channel(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> AsyncIterator[TelegramChannel]:
+    adapter = TelegramChannel(webhook_settings(telegram_api), collected.accept, store)
+    yield adapter
+    await adapter.stop()
+
+
+@pytest.fixture
+async def webhook(webhook_channel: TelegramChannel) -> AsyncIterator[TestClient[Any, Any]]:
+    """The adapter's webhook route on a local aiohttp server, as Telegram would reach it."""
+    app = web.Application()
+    webhook_channel.add_routes(app)
+    async with TestClient(TestServer(app)) as client:
+        yield client
+
+
+async def post_update(
+    client: TestClient[Any, Any], body: object, secret: str | None = WEBHOOK_SECRET
+) -> int:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers[SECRET_HEADER] = secret
+    data = body if isinstance(body, str | bytes) else json.dumps(body)
+    response = await client.post(WEBHOOK_PATH, data=data, headers=headers)
+    return response.status
+
+
+# -- webhook ------------------------------------------------------------------------------
+
+
+async def test_webhook_with_the_right_secret_stores_the_event_then_answers_200(
+    webhook: TestClient[Any, Any], collected: CollectedEvents
+) -> None:
+    update = load_update("private_text")
+    assert await post_update(webhook, update) == 200
+    (event,) = collected.events
+    assert event.platform_message_id == "424242001:1201"
+    assert event.text == "ile trwa wypłata?"
+    assert json.loads(collected.raw_payloads[0]) == update
+
+
+@pytest.mark.parametrize("secret", [None, "", "wrong-secret", WEBHOOK_SECRET + "x"])
+async def test_webhook_with_a_missing_or_wrong_secret_is_refused_and_nothing_stored(
+    webhook: TestClient[Any, Any], collected: CollectedEvents, secret: str | None
+) -> None:
+    assert await post_update(webhook, load_update("private_text"), secret=secret) == 401
+    assert collected.events == []
+
+
+@pytest.mark.parametrize(
+    "body", ["{not json", b"\xff\xfe\x00", "[1, 2]", '{"message": {}}', '{"update_id": "7"}']
+)
+async def test_webhook_malformed_body_is_400_and_nothing_stored(
+    webhook: TestClient[Any, Any], collected: CollectedEvents, body: str | bytes
+) -> None:
+    assert await post_update(webhook, body) == 400
+    assert collected.events == []
+
+
+async def test_webhook_redelivery_carries_the_same_platform_message_id(
+    webhook: TestClient[Any, Any], collected: CollectedEvents
+) -> None:
+    update = load_update("group_mention")
+    assert await post_update(webhook, update) == 200
+    assert await post_update(webhook, update) == 200
+    first, second = collected.events
+    assert first.platform_message_id == second.platform_message_id == "-1001234567890:88002"
+
+
+async def test_webhook_acknowledges_updates_that_do_not_concern_us_without_storing(
+    webhook: TestClient[Any, Any], collected: CollectedEvents
+) -> None:
+    for name in ("service_new_chat_members", "group_chatter", "channel_post_copy"):
+        assert await post_update(webhook, load_update(name)) == 200
+    assert collected.events == []
+
+
+async def test_webhook_button_press_is_stored_and_its_spinner_stopped(
+    webhook: TestClient[Any, Any], collected: CollectedEvents, telegram_api: FakeTelegramApi
+) -> None:
+    assert await post_update(webhook, load_update("callback_query")) == 200
+    (event,) = collected.events
+    assert event.kind is EventKind.OPTION_PICKED and event.picked_option == 2
+    assert telegram_api.calls_to("answerCallbackQuery") == [
+        {"callback_query_id": "1822049856310012345"}
+    ]
+
+
+async def test_webhook_is_not_acknowledged_when_the_event_cannot_be_stored(
+    webhook: TestClient[Any, Any], collected: CollectedEvents
+) -> None:
+    collected.failures_to_come = 1
+    assert await post_update(webhook, load_update("private_text")) == 500
+    assert await post_update(webhook, load_update("private_text")) == 200  # Telegram's retry
+    assert len(collected.events) == 1
+
+
+async def test_start_in_webhook_mode_registers_url_secret_and_update_types(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> None:
+    adapter = TelegramChannel(webhook_settings(telegram_api), collected.accept, store)
+    await adapter.start()
+    await adapter.stop()
+    assert telegram_api.calls_to("setWebhook") == [
+        {
+            "url": "https://croupier.example/telegram/webhook",
+            "secret_token": WEBHOOK_SECRET,
+            "allowed_updates": ["message", "callback_query"],
+        }
+    ]
+    assert telegram_api.calls_to("getUpdates") == []
+
+
+# -- polling ------------------------------------------------------------------------------
+
+
+def numbered_private_update(update_id: int, text: str) -> dict[str, Any]:
+    update = load_update("private_text")
+    update["update_id"] = update_id
+    update["message"]["message_id"] = update_id
+    update["message"]["text"] = text
+    return update
+
+
+async def test_polling_stores_updates_and_then_persists_the_next_offset(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> None:
+    telegram_api.push_update(numbered_private_update(10, "first"))
+    telegram_api.push_update(numbered_private_update(11, "second"))
+    telegram_api.push_update(load_update("service_new_chat_members") | {"update_id": 12})
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    await adapter.start()
+    try:
+        events = await collected.wait_for(2)
+
+        async def offset_stored() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "13"
+
+        await eventually(offset_stored)
+    finally:
+        await adapter.stop()
+    assert [e.text for e in events] == ["first", "second"]
+    assert telegram_api.calls_to("deleteWebhook"), "a leftover webhook would block getUpdates"
+
+
+async def test_polling_after_restart_resumes_from_the_stored_offset_without_repeats(
+    telegram_api: FakeTelegramApi, store: SqliteStore
+) -> None:
+    before = CollectedEvents()
+    telegram_api.push_update(numbered_private_update(20, "before restart"))
+    first_run = TelegramChannel(settings_for(telegram_api), before.accept, store)
+    await first_run.start()
+    await before.wait_for(1)
+
+    async def offset_stored() -> bool:
+        return await store.get_cursor(OFFSET_CURSOR) == "21"
+
+    await eventually(offset_stored)
+    await first_run.stop()
+
+    after = CollectedEvents()
+    telegram_api.push_update(numbered_private_update(21, "after restart"))
+    polls_before_restart = len(telegram_api.calls_to("getUpdates"))
+    second_run = TelegramChannel(settings_for(telegram_api), after.accept, store)
+    await second_run.start()
+    try:
+        await after.wait_for(1)
+    finally:
+        await second_run.stop()
+    assert [e.text for e in after.events] == ["after restart"]
+    assert telegram_api.calls_to("getUpdates")[polls_before_restart]["offset"] == 21
+
+
+async def test_polling_batch_that_cannot_be_stored_is_fetched_again(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> None:
+    collected.failures_to_come = 1
+    telegram_api.push_update(numbered_private_update(30, "keep me"))
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    await adapter.start()
+    try:
+        await collected.wait_for(1)
+
+        async def offset_stored() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "31"
+
+        await eventually(offset_stored)
+    finally:
+        await adapter.stop()
+    assert [e.text for e in collected.events] == ["keep me"]
+    offsets = [call.get("offset") for call in telegram_api.calls_to("getUpdates")]
+    assert offsets[:2] == [None, None], "the offset moved before the batch was stored"
+
+
+async def test_polling_answers_button_presses(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> None:
+    telegram_api.push_update(load_update("callback_query"))
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    await adapter.start()
+    try:
+        (event,) = await collected.wait_for(1)
+
+        async def answered() -> bool:
+            return bool(telegram_api.calls_to("answerCallbackQuery"))
+
+        await eventually(answered)
+    finally:
+        await adapter.stop()
+    assert event.picked_option == 2
+
+
+async def test_polling_survives_telegram_errors(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
+) -> None:
+    telegram_api.fail_next("getUpdates", BAD_GATEWAY, times=2)
+    telegram_api.push_update(numbered_private_update(40, "still here"))
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    await adapter.start()
+    try:
+        (event,) = await collected.wait_for(1)
+    finally:
+        await adapter.stop()
+    assert event.text == "still here"
+
+
+# -- delivery -----------------------------------------------------------------------------
+
+
+def private_reply(text: str = "Withdrawals take up to 24 hours.", **extra: Any) -> Reply:
+    return Reply(
+        channel="telegram",
+        conversation_key=str(PRIVATE_CHAT),
+        text=text,
+        in_reply_to=f"{PRIVATE_CHAT}:1201",
+        **extra,
+    )
+
+
+async def test_reply_is_plain_text_threaded_under_the_player_message(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    result = await channel.deliver(private_reply("Use *stars* <b>and</b> _underscores_"), 1)
+    assert result.delivered and result.platform_message_id == f"{PRIVATE_CHAT}:5001"
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert "parse_mode" not in sent
+    assert sent["chat_id"] == PRIVATE_CHAT
+    assert sent["text"] == "Use *stars* <b>and</b> _underscores_"
+    assert sent["reply_parameters"] == {
+        "message_id": 1201,
+        "allow_sending_without_reply": True,
+    }
+
+
+async def test_options_become_inline_buttons_with_the_number_as_callback_data(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    options = (ReplyOption(number=1, title="Yes"), ReplyOption(number=2, title="No"))
+    await channel.deliver(private_reply("Did this help?", options=options), 2)
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert sent["reply_markup"] == {
+        "inline_keyboard": [
+            [{"text": "Yes", "callback_data": "1"}],
+            [{"text": "No", "callback_data": "2"}],
+        ]
+    }
+
+
+async def test_text_over_4096_characters_goes_as_several_messages(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    text = "\n\n".join(f"Step {n}: " + "verify your account " * 60 for n in range(1, 9))
+    options = (ReplyOption(number=1, title="Yes"),)
+    await channel.deliver(private_reply(text, options=options), 3)
+    sent = telegram_api.calls_to("sendMessage")
+    assert len(sent) > 1
+    assert all(len(s["text"]) <= 4096 for s in sent)
+    assert "\n\n".join(s["text"] for s in sent) == text
+    assert "reply_parameters" in sent[0] and all("reply_parameters" not in s for s in sent[1:])
+    assert "reply_markup" in sent[-1] and all("reply_markup" not in s for s in sent[:-1])
+
+
+async def test_retry_after_a_failed_part_sends_only_the_missing_parts(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    text = "A" * 4000 + "\n\n" + "B" * 4000
+    telegram_api.fail_next("sendMessage", BAD_GATEWAY, after=1)
+    with pytest.raises(DeliveryError):
+        await channel.deliver(private_reply(text), 10)
+    result = await channel.deliver(private_reply(text), 10)
+    assert result.delivered
+    texts = [s["text"][0] for s in telegram_api.calls_to("sendMessage")]
+    assert texts == ["A", "B", "B"]  # the failed B is retried, A is not sent twice
+
+
+async def test_flood_control_429_asks_the_outbox_to_wait_retry_after(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.fail_next("sendMessage", TOO_MANY_REQUESTS)
+    with pytest.raises(DeliveryError) as raised:
+        await channel.deliver(private_reply(), 4)
+    assert raised.value.retry_after == 3
+
+
+async def test_bot_blocked_by_the_user_is_a_permanent_failure(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.fail_next("sendMessage", BLOCKED_BY_USER)
+    result = await channel.deliver(private_reply(), 5)
+    assert not result.delivered
+    assert result.permanent_error == "telegram: bot was blocked by the user"
+
+
+async def test_chat_not_found_is_a_permanent_failure(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.fail_next("sendMessage", CHAT_NOT_FOUND)
+    result = await channel.deliver(private_reply(), 6)
+    assert not result.delivered
+    assert result.permanent_error == "telegram: chat not found"
+
+
+async def test_bad_gateway_is_worth_a_retry(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.fail_next("sendMessage", BAD_GATEWAY)
+    with pytest.raises(DeliveryError) as raised:
+        await channel.deliver(private_reply(), 7)
+    assert raised.value.retry_after is None
+    assert (await channel.deliver(private_reply(), 7)).delivered
+
+
+async def test_public_group_reply_goes_to_the_group_with_a_private_chat_link(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    reply = Reply(
+        channel="telegram",
+        conversation_key=f"{GROUP_CHAT}:424242002",
+        text="Withdrawals take up to 24 hours. Write to us privately about your account.",
+        is_public=True,
+        in_reply_to=f"{GROUP_CHAT}:88002",
+        private_followup="The full approved answer with account details.",
+    )
+    await channel.deliver(reply, 8)
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert sent["chat_id"] == GROUP_CHAT
+    assert sent["reply_parameters"]["message_id"] == 88002
+    assert sent["text"] == f"{reply.text}\n\nhttps://t.me/{BOT_USERNAME}?start=help"
+    assert "account details" not in sent["text"]
+
+
+async def test_answer_to_a_button_press_is_threaded_under_the_keyboard_message(
+    webhook: TestClient[Any, Any], webhook_channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    assert await post_update(webhook, load_update("callback_query")) == 200
+    reply = Reply(
+        channel="telegram",
+        conversation_key=str(PRIVATE_CHAT),
+        text="Withdrawal methods: card, bank transfer, e-wallet.",
+        in_reply_to="cb:1822049856310012345",
+    )
+    await webhook_channel.deliver(reply, 11)
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert sent["reply_parameters"]["message_id"] == 5001
+
+
+async def test_sends_to_one_chat_are_spaced_but_other_chats_are_not_held_up() -> None:
+    pacer = SendPacer(private_interval=0.2, group_interval=0.4, messages_per_second=10_000)
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    await pacer.wait_turn(PRIVATE_CHAT)
+    await pacer.wait_turn(PRIVATE_CHAT + 1)
+    assert loop.time() - start < 0.1
+    await pacer.wait_turn(PRIVATE_CHAT)
+    assert loop.time() - start >= 0.19
+    start = loop.time()
+    await asyncio.gather(*(pacer.wait_turn(GROUP_CHAT) for _ in range(2)))
+    assert loop.time() - start >= 0.39
+
+
+async def test_the_token_never_reaches_our_logs(
+    telegram_api: FakeTelegramApi,
+    collected: CollectedEvents,
+    store: SqliteStore,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="bots.telegram")
+    telegram_api.fail_next("getUpdates", BAD_GATEWAY)
+    telegram_api.push_update(numbered_private_update(50, "hello"))
+    adapter = TelegramChannel(settings_for(telegram_api), collected.accept, store)
+    await adapter.start()
+    try:
+        await collected.wait_for(1)
+    finally:
+        await adapter.stop()
+    assert "getUpdates failed" in caplog.text
+    assert TOKEN not in caplog.text
+    assert TOKEN not in repr(settings_for(telegram_api))
+
+
+# -- configuration ------------------------------------------------------------------------
+
+
+def test_adapter_satisfies_the_channel_protocol(channel: TelegramChannel) -> None:
+    assert isinstance(channel, Channel)
+    assert channel.name == "telegram"
+
+
+def test_settings_come_from_croupier_telegram_variables() -> None:
+    assert telegram_settings_from({"CROUPIER_PORT": "8080"}) is None
+    settings = telegram_settings_from(
+        {
+            "CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN,
+            "CROUPIER_TELEGRAM_MODE": "webhook",
+            "CROUPIER_TELEGRAM_WEBHOOK_URL": "https://croupier.example/telegram/webhook",
+            "CROUPIER_TELEGRAM_WEBHOOK_SECRET": WEBHOOK_SECRET,
+            "CROUPIER_TELEGRAM_BOT_USERNAME": "@CroupierBot",
+            "CROUPIER_TELEGRAM_GROUP_CHAT_INTERVAL": "2.5",
+        }
+    )
+    assert settings is not None
+    assert settings.mode == "webhook" and settings.bot_username == "CroupierBot"
+    assert settings.group_chat_interval == 2.5
+    assert settings.api_file_base_url == "https://api.telegram.org/file/bot"
+    assert TOKEN not in repr(settings) and WEBHOOK_SECRET not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"CROUPIER_TELEGRAM_MODE": "webhook"}, "webhook_url and webhook_secret"),
+        (
+            {
+                "CROUPIER_TELEGRAM_MODE": "webhook",
+                "CROUPIER_TELEGRAM_WEBHOOK_URL": "https://croupier.example/telegram/webhook",
+                "CROUPIER_TELEGRAM_WEBHOOK_SECRET": "has spaces!",
+            },
+            "CROUPIER_TELEGRAM_WEBHOOK_SECRET",
+        ),
+        ({"CROUPIER_TELEGRAM_MODE": "push"}, "CROUPIER_TELEGRAM_MODE"),
+        ({"CROUPIER_TELEGRAM_WEBHOOK_SECERT": "x"}, "CROUPIER_TELEGRAM_WEBHOOK_SECERT"),
+    ],
+)
+def test_bad_telegram_settings_name_the_variable(variables: dict[str, str], named: str) -> None:
+    with pytest.raises(ValueError, match=named) as raised:
+        telegram_settings_from({"CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN, **variables})
+    assert TOKEN not in str(raised.value)
