@@ -38,8 +38,10 @@ class DecisionKind(StrEnum):
 class MatchSettings:
     answer_threshold: float = 0.3
     """The one confidence knob: raise it for fewer wrong answers, lower it for coverage."""
-    clarify_margin: float = 0.06
-    """Two entries closer than this are both offered (clarify) instead of guessing."""
+    clarify_ratio: float = 0.8
+    """When the runner-up scores at least this share of the top entry, both are offered
+    (clarify) instead of guessing. Relative, not absolute: 0.40 vs 0.30 is a clear lead,
+    0.80 vs 0.70 is not."""
     foreign_language_bonus: float = 0.1
     """Extra confidence required to answer (in English) a language the FAQ lacks."""
 
@@ -159,7 +161,7 @@ class Decider:
         close_call = (
             runner_up is not None
             and runner_up.score >= settings.clarify_floor
-            and top.score - runner_up.score < settings.clarify_margin
+            and runner_up.score >= settings.clarify_ratio * top.score
         )
         if close_call and runner_up is not None:
             return Decision(
