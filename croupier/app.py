@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bots.channel import ChannelRegistry
 from bots.social.meta import MetaChannel, MetaSettings
+from bots.social.x import XChannel, x_settings_from
 from bots.telegram.channel import TelegramChannel
 from bots.telegram.settings import telegram_settings_from
 from bots.webchat.channel import WebChatChannel
@@ -59,6 +60,11 @@ class Croupier:
         if telegram_settings is not None:
             self.telegram = TelegramChannel(telegram_settings, self.processor.accept, self.store)
             self.channels.register(self.telegram)
+        self.x: XChannel | None = None
+        x_settings = x_settings_from(channel_environment or {})
+        if x_settings is not None:
+            self.x = XChannel(x_settings, self.processor.accept, self.store)
+            self.channels.register(self.x)
         self.meta: MetaChannel | None = None
         meta_settings = MetaSettings.from_environment(channel_environment or {})
         if meta_settings is not None:
@@ -71,6 +77,8 @@ class Croupier:
             self.meta.add_routes(self.web)
         if self.telegram is not None:
             self.telegram.add_routes(self.web)
+        if self.x is not None:
+            self.x.add_routes(self.web)
         ConsoleRoutes(
             self.store,
             self.console_auth,
@@ -107,10 +115,14 @@ class Croupier:
         ]
         if self.telegram is not None:
             await self.telegram.start()  # a bad token fails start-up loudly
+        if self.x is not None:
+            await self.x.start()
 
     async def stop(self) -> None:
         if self.telegram is not None:
             await self.telegram.stop()  # before the store closes: polling saves its offset
+        if self.x is not None:
+            await self.x.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import Stemmer
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from faq.lexicon import Lexicon
 from faq.model import Faq
@@ -43,6 +43,8 @@ ANSWER_WEIGHT = 0.25
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
 FUZZY_SHORTLIST = 6
+CENTROID_WEIGHT = 0.5
+"""Share of the entry-as-a-whole similarity in the score, against the closest example."""
 UNKNOWN_WORD_SHARE = 0.5
 """A word the FAQ never uses weighs this share of the rarest known word: it says the
 message may be about something else, without drowning what it shares with an entry."""
@@ -59,6 +61,9 @@ class Candidate:
     surface_similarity: float
     example_lang: str
     """Language of the closest example question: a vote for the message's language."""
+    example_lang_similarity: float = 0.0
+    """How much that example looks like the message (rapidfuzz ratio, 0-100), for the
+    top candidate: a weak look-alike casts no language vote."""
 
 
 class Featuriser:
@@ -174,6 +179,7 @@ class FaqIndex:
         self._centroids = _Postings(centroids, self._columns)
         self._entry_starts = np.asarray(entry_starts, dtype=np.int64)
         self._entry_ends = np.append(self._entry_starts[1:], len(example_vectors))
+        self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
 
     def _weight(self, feature: str, known_only: bool = False) -> float:
         idf = self._idf.get(feature)
@@ -195,7 +201,7 @@ class FaqIndex:
         centroid_scores = self._centroids.scores(query)
         example_scores = self._examples.scores(query)
         best_example = np.maximum.reduceat(example_scores, self._entry_starts)
-        blended = 0.5 * centroid_scores + 0.5 * best_example
+        blended = CENTROID_WEIGHT * centroid_scores + (1 - CENTROID_WEIGHT) * best_example
         count = min(FUZZY_SHORTLIST, len(blended))
         shortlist = np.argpartition(-blended, count - 1)[:count]
         candidates = []
@@ -217,4 +223,21 @@ class FaqIndex:
                 )
             )
         candidates.sort(key=lambda c: c.score, reverse=True)
+        if candidates:
+            candidates[0] = self._with_surface_language(candidates[0], norm.ascii)
         return candidates[:limit]
+
+    def _with_surface_language(self, candidate: Candidate, ascii_query: str) -> Candidate:
+        """Re-vote the language by spelling: the top entry's example that *looks* most like
+        the message. Meaning-based closeness crosses languages through the lexicon (a
+        transliterated Russian question is "close" to a German one); spelling does not."""
+        entry_index = self._entry_index[candidate.entry_id]
+        start, end = int(self._entry_starts[entry_index]), int(self._entry_ends[entry_index])
+        best = process.extractOne(ascii_query, self._example_text[start:end], scorer=fuzz.ratio)
+        if best is None:
+            return candidate
+        return replace(
+            candidate,
+            example_lang=self._example_lang[start + best[2]],
+            example_lang_similarity=round(best[1], 1),
+        )

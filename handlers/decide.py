@@ -21,9 +21,15 @@ DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
 
 CONFIDENT_LANGUAGE = 0.55
 """At or above this lingua confidence the detector decides alone."""
-EXAMPLE_LANGUAGE_VOTE = 0.3
+LANGUAGE_VOTE_SIMILARITY = 50.0
+"""An FAQ example must look at least this much like the message (rapidfuzz ratio) to vote."""
+STRONG_LANGUAGE_VOTE = 80.0
+"""A look-alike this close overrides even a sure detector that names a language the FAQ
+lacks (translit Russian read as Czech); a Spanish message merely near a French example
+keeps its Spanish reading and gets English."""
+EXAMPLE_LANGUAGE_VOTE = 0.2
 """Below it, the language of the closest FAQ example adds this much to its language's
-confidence: it rescues transliterated Russian (which detectors read as Dutch or Czech)
+confidence (0.2): it rescues transliterated Russian (which detectors read as Dutch or Czech)
 without letting a German example outvote a clearly English sentence."""
 
 
@@ -182,20 +188,30 @@ class Decider:
     def _language(
         self, guess: LanguageGuess | None, top: Candidate | None, hint: str | None
     ) -> tuple[str, str]:
-        """(detected language, language to reply in: one the FAQ has, else English)."""
+        """(detected language, language to reply in: one the FAQ has, else English).
+
+        lingua decides when it is sure of a language the FAQ has. Otherwise the FAQ example
+        that looks most like the message votes: transliterated Russian reads as Czech or
+        Dutch to every detector, yet looks just like the FAQ's translit examples.
+        """
         available = self.index.faq.languages
-        if guess is not None and guess.confidence >= CONFIDENT_LANGUAGE:
+        vote = None
+        if top is not None and top.example_lang_similarity >= LANGUAGE_VOTE_SIMILARITY:
+            vote = top.example_lang
+        vote_is_strong = top is not None and top.example_lang_similarity >= STRONG_LANGUAGE_VOTE
+        sure = guess is not None and guess.confidence >= CONFIDENT_LANGUAGE
+        if guess is not None and sure and guess.lang in available:
             detected = guess.lang
-        elif top is not None and top.example_lang:
-            example = top.example_lang
-            voted = guess.confidence_of(example) + EXAMPLE_LANGUAGE_VOTE if guess else 1.0
-            detected = example if guess is None or voted >= guess.confidence else guess.lang
-        elif hint:
-            detected = hint
+        elif vote is not None and (
+            guess is None
+            or (guess.lang not in available and (not sure or vote_is_strong))
+            or guess.confidence_of(vote) + EXAMPLE_LANGUAGE_VOTE >= guess.confidence
+        ):
+            detected = vote
         elif guess is not None:
             detected = guess.lang
         else:
-            detected = FALLBACK_LANGUAGE
+            detected = hint or FALLBACK_LANGUAGE
         if detected in available:
             return detected, detected
         return detected, FALLBACK_LANGUAGE if FALLBACK_LANGUAGE in available else available[0]

@@ -1,0 +1,96 @@
+"""The decision on single messages with the shipped FAQ: regression tests named after the
+behaviour each protects (language choice, normalisation, triage vs FAQ, other languages)."""
+
+from __future__ import annotations
+
+import pytest
+
+from croupier.config import DEFAULT_FAQ_DIR
+from croupier.decisions import DecisionParts, build_decider
+from handlers.decide import Decider, DecisionKind
+
+
+@pytest.fixture(scope="module")
+def decider(decision_parts: DecisionParts) -> Decider:
+    return build_decider(DEFAULT_FAQ_DIR, decision_parts)[0]
+
+
+def _answered(decider: Decider, text: str) -> tuple[str | None, str]:
+    decision = decider.decide(text)
+    assert decision.kind is DecisionKind.ANSWER, (text, decision)
+    return decision.faq_id, decision.lang
+
+
+def test_short_english_question_is_answered_in_english_not_german(decider: Decider) -> None:
+    assert _answered(decider, "how do free spins work?") == ("free-spins", "en")
+
+
+def test_english_question_is_not_outvoted_by_a_translit_example(decider: Decider) -> None:
+    assert _answered(decider, "can I register if I live in Canada?") == (
+        "account-registration",
+        "en",
+    )
+
+
+def test_russian_in_latin_letters_is_answered_in_russian(decider: Decider) -> None:
+    decision = decider.decide("kakoi minimalnyi depozit u vas?")
+    assert decision.lang == "ru"
+    assert decision.kind is DecisionKind.ANSWER and decision.faq_id == "deposit-methods"
+
+
+def test_polish_without_diacritics_is_understood_and_answered_in_polish(decider: Decider) -> None:
+    assert _answered(decider, "ile trwa weryfikacja konta") == ("verification-time", "pl")
+
+
+def test_one_letter_typo_still_matches(decider: Decider) -> None:
+    assert _answered(decider, "how long does a withdrawl take?") == ("withdrawal-time", "en")
+
+
+def test_mention_emoji_and_link_do_not_change_the_answer(decider: Decider) -> None:
+    plain = _answered(decider, "how long does a withdrawal take?")
+    decorated = _answered(
+        decider, "@LuckyOrbitCasino how long does a withdrawal take? 🙏💸 https://example.com/x"
+    )
+    assert decorated == plain
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("how do I set a deposit limit?", "en"),
+        ("jak ustawić dzienny limit wpłat?", "pl"),
+        ("как поставить лимит на депозит?", "ru"),
+        ("wie stelle ich ein Einzahlungslimit ein?", "de"),
+        ("comment fixer une limite de dépôt ?", "fr"),
+    ],
+)
+def test_deposit_limit_question_is_answered_not_escalated(
+    decider: Decider, text: str, lang: str
+) -> None:
+    assert _answered(decider, text) == ("responsible-gambling-limits", lang)
+
+
+def test_sports_odds_question_escalates_as_off_topic(decider: Decider) -> None:
+    decision = decider.decide("what are the odds for Real Madrid vs Barcelona on Sunday?")
+    assert (decision.kind, decision.reason) == (DecisionKind.ESCALATE, "off_topic")
+
+
+def test_question_in_a_language_we_do_not_answer_gets_english_or_a_person(
+    decider: Decider,
+) -> None:
+    decision = decider.decide("¿dónde encuentro mis giros gratis?")
+    assert decision.lang == "en"
+    assert decision.kind in (DecisionKind.ANSWER, DecisionKind.ESCALATE)
+    if decision.kind is DecisionKind.ANSWER:
+        assert decision.faq_id == "free-spins"
+
+
+def test_message_about_nothing_in_the_faq_escalates_as_no_match(decider: Decider) -> None:
+    decision = decider.decide("do you sponsor any football teams in the Bundesliga?")
+    assert decision.kind is DecisionKind.ESCALATE
+    assert decision.reason in ("no_match", "low_confidence", "off_topic")
+
+
+def test_greeting_only_is_small_talk_in_the_players_language(decider: Decider) -> None:
+    decision = decider.decide("Dzień dobry!")
+    assert (decision.kind, decision.lang) == (DecisionKind.GREETING, "pl")
