@@ -56,6 +56,7 @@ def decision_record(item_id: object, decision: Decision) -> dict[str, Any]:
         "id": item_id,
         "decision": decision.kind.value,
         "faq_id": decision.faq_id,
+        "also_faq_ids": list(decision.also_faq_ids),
         "lang": decision.lang,
         "reason": decision.reason,
         "options": list(decision.options),
@@ -113,6 +114,63 @@ def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
         raise SystemExit(2) from exc
 
 
+def _read_new_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass(f"password for {args.name}: ")
+    if getpass.getpass("again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from croupier.console.users import InvalidUser, Role, add_user
+    from croupier.store.base import UserExists
+    from croupier.store.sqlite import SqliteStore
+
+    async def add(password: str) -> None:
+        store = SqliteStore(_settings(args).database_path)
+        await store.open()
+        try:
+            await add_user(store, args.name, Role(args.role), password)
+            await store.record_audit("cli", "user_add", f"user {args.name}", args.role)
+        finally:
+            await store.close()
+
+    try:
+        asyncio.run(add(_read_new_password(args)))
+    except (InvalidUser, ValueError) as exc:
+        print(f"croupier: {exc}", file=sys.stderr)
+        return 2
+    except UserExists:
+        print(f"croupier: user {args.name!r} exists already", file=sys.stderr)
+        return 1
+    print(f"added {args.role} {args.name}", file=sys.stderr)
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from croupier.store.sqlite import SqliteStore
+
+    async def names() -> list[tuple[str, str, str]]:
+        store = SqliteStore(_settings(args).database_path)
+        await store.open()
+        try:
+            return [(u.name, u.role, u.created_at) for u in await store.list_users()]
+        finally:
+            await store.close()
+
+    for name, role, created_at in asyncio.run(names()):
+        print(f"{name}\t{role}\t{created_at}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="croupier", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,6 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--port", type=int)
         sub.add_argument("--data-dir", type=Path)
         sub.set_defaults(handler=handler)
+    users = commands.add_parser("users", help="console users").add_subparsers(
+        dest="users_command", required=True
+    )
+    add = users.add_parser("add", help="add a console user (password from a prompt)")
+    add.add_argument("name")
+    add.add_argument("--role", choices=("moderator", "editor", "admin"), default="moderator")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    listing = users.add_parser("list", help="list console users and their roles")
+    for sub, handler in ((add, cmd_users_add), (listing, cmd_users_list)):
+        sub.add_argument("--data-dir", type=Path)
+        sub.set_defaults(handler=handler, host=None, port=None)
     faq = commands.add_parser("faq", help="check or batch-test FAQ content").add_subparsers(
         dest="faq_command", required=True
     )

@@ -6,7 +6,8 @@ same code and a content editor's workbench shows exactly what the bot would do.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
 DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
+_SENTENCE_END = re.compile(r"(?<=[?!.;])\s+|\n+")
 
 CONFIDENT_LANGUAGE = 0.55
 """At or above this lingua confidence the detector decides alone."""
@@ -63,6 +65,8 @@ class Decision:
     """Language to reply in: one the FAQ has, else English."""
     detected_lang: str
     faq_id: str | None = None
+    also_faq_ids: tuple[str, ...] = ()
+    """Further entries answered together with ``faq_id`` (one per question asked)."""
     reason: str | None = None
     options: tuple[str, ...] = ()
     """Entry ids offered when clarifying, in display order."""
@@ -148,7 +152,40 @@ class Decider:
         detected, lang = self._language(
             guess, candidates[0] if candidates else None, language_hint
         )
-        return self._choose(candidates, lang, detected, has_link=bool(norm.urls))
+        decision = self._choose(candidates, lang, detected, has_link=bool(norm.urls))
+        if decision.kind is DecisionKind.CLARIFY:
+            return self._answer_each_question(norm, stem_lang or language_hint, decision)
+        return decision
+
+    def _answer_each_question(
+        self, norm: Normalised, stem_lang: str | None, whole: Decision
+    ) -> Decision:
+        """Two close entries may mean two questions in one message ("how long is KYC? and
+        the minimum deposit?"): when each sentence alone is answered, by different
+        entries, answer them all instead of asking which one was meant."""
+        parts = [p for p in _SENTENCE_END.split(norm.text) if len(p.split()) >= 2]
+        if len(parts) < 2:
+            return whole
+        answered: list[str] = []
+        for part in parts:
+            part_norm = normalise(part)
+            candidates = tuple(self.index.rank(part_norm, stem_lang))
+            part_decision = self._choose(
+                candidates, whole.lang, whole.detected_lang, has_link=bool(part_norm.urls)
+            )
+            if part_decision.kind is not DecisionKind.ANSWER:
+                return whole
+            if part_decision.faq_id not in answered:
+                answered.append(str(part_decision.faq_id))
+        if len(answered) < 2:
+            return whole
+        return replace(
+            whole,
+            kind=DecisionKind.ANSWER,
+            faq_id=answered[0],
+            also_faq_ids=tuple(answered[1:]),
+            options=(),
+        )
 
     def _choose(
         self, candidates: tuple[Candidate, ...], lang: str, detected: str, *, has_link: bool

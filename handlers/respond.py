@@ -106,10 +106,18 @@ class Responder:
             case DecisionKind.CLARIFY:
                 return self._clarify(event, decision, record, notes, misses)
             case DecisionKind.ANSWER:
-                entry = self.decider.index.faq.get(decision.faq_id or "")
-                if entry is None:  # the FAQ changed under us: let a person look
+                faq = self.decider.index.faq
+                entries = [faq.get(i) for i in (decision.faq_id or "", *decision.also_faq_ids)]
+                if entries[0] is None:  # the FAQ changed under us: let a person look
                     return self._escalate(event, decision, record | {"reason": "no_match"}, notes)
-                return self._answer(event, entry, decision.lang, record, notes)
+                return self._answer(
+                    event,
+                    entries[0],
+                    decision.lang,
+                    record,
+                    notes,
+                    also=tuple(e for e in entries[1:] if e is not None),
+                )
         raise AssertionError(decision.kind)
 
     def _reply(self, event: Event, text: str, **extra: object) -> Reply:
@@ -129,11 +137,17 @@ class Responder:
         lang: str,
         record: dict[str, object],
         notes: tuple[Reply, ...] = (),
+        also: tuple[FaqEntry, ...] = (),
     ) -> Outcome:
         full_text, answer_lang = entry.answer_in(lang)
+        for extra in also:  # one approved answer per question the player asked
+            full_text += "\n\n" + extra.answer_in(answer_lang)[0]
         if event.is_public:
             public = entry.public_answer_in(lang)
-            public_text = public[0] if public else self.texts.get("public_private_invite", lang)
+            if public is None or also:
+                public_text = self.texts.get("public_private_invite", lang)
+            else:
+                public_text = public[0]
             reply = self._reply(event, public_text, private_followup=full_text)
             mode = ConversationMode.BOT
         else:
@@ -250,5 +264,6 @@ def _record(decision: Decision) -> dict[str, object]:
         "score": top.score if top else 0.0,
         "runner_up": decision.candidates[1].entry_id if len(decision.candidates) > 1 else None,
         "options": list(decision.options),
+        "also_faq_ids": list(decision.also_faq_ids),
         "evidence": decision.evidence,
     }

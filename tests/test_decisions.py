@@ -94,3 +94,19 @@ def test_message_about_nothing_in_the_faq_escalates_as_no_match(decider: Decider
 def test_greeting_only_is_small_talk_in_the_players_language(decider: Decider) -> None:
     decision = decider.decide("Dzień dobry!")
     assert (decision.kind, decision.lang) == (DecisionKind.GREETING, "pl")
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("how long does verification take? and what is the minimum deposit?", "en"),
+        ("Ile trwa weryfikacja? Jaki jest minimalny depozyt?", "pl"),
+    ],
+)
+def test_two_questions_in_one_message_are_both_answered(
+    decider: Decider, text: str, lang: str
+) -> None:
+    decision = decider.decide(text)
+    assert decision.kind is DecisionKind.ANSWER
+    assert (decision.faq_id, *decision.also_faq_ids) == ("verification-time", "deposit-methods")
+    assert decision.lang == lang

@@ -116,3 +116,19 @@ async def test_reconnecting_chat_receives_missed_replies_once(
     await chat.connect(after=missed["reply_id"])
     assert await chat.no_reply_within(0.5)
     await chat.close()
+
+
+async def test_two_questions_get_both_approved_answers_in_one_reply(
+    croupier: Croupier, player: PlayerChat
+) -> None:
+    await player.say("how long does verification take? and what is the minimum deposit?")
+    reply = await player.next_reply()
+    responder = croupier.content.responder
+    assert responder is not None
+    faq = responder.decider.index.faq
+    verification, deposit = faq.get("verification-time"), faq.get("deposit-methods")
+    assert verification is not None and deposit is not None
+    assert reply["text"] == (
+        f"{verification.answer['en']}\n\n{deposit.answer['en']}\n\n"
+        f"{phrase(croupier, 'feedback_question')}"
+    )
