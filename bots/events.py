@@ -91,6 +91,9 @@ class Reply(BaseModel):
     """Choices the player can pick (buttons, quick replies or numbers, per channel)."""
     private_followup: str | None = None
     """For public replies: the full text that should reach the player privately."""
+    contact_hint: str | None = None
+    """For public replies: what to add publicly when the private follow-up cannot be
+    delivered (the player does not accept DMs), in the player's language."""
 
 
 def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:

@@ -23,6 +23,7 @@ REQUIRED_PHRASES: dict[str, frozenset[str]] = {
     "holding_reply_minor": frozenset(),
     "holding_followup": frozenset(),
     "public_private_invite": frozenset(),
+    "public_contact_hint": frozenset(),
     "feedback_question": frozenset(),
     "feedback_thanks": frozenset(),
     "feedback_yes": frozenset(),

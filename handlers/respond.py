@@ -148,7 +148,12 @@ class Responder:
                 public_text = self.texts.get("public_private_invite", lang)
             else:
                 public_text = public[0]
-            reply = self._reply(event, public_text, private_followup=full_text)
+            reply = self._reply(
+                event,
+                public_text,
+                private_followup=full_text,
+                contact_hint=self.texts.get("public_contact_hint", lang),
+            )
             mode = ConversationMode.BOT
         else:
             # The approved text stays whole; the "did it help?" question follows it.

@@ -307,7 +307,7 @@ class XChannel:
                 progress.dm_refused = True
         tail_parts = [options_block(reply.options)] if reply.options else []
         if progress.dm_refused:
-            tail_parts.append(CONTACT_HINT)
+            tail_parts.append(reply.contact_hint or CONTACT_HINT)
         text = fit_tweet(reply.text, "\n\n".join(tail_parts))
         target = reply.in_reply_to or self._latest_tweet.get(thread.key) or thread.root_tweet_id
         tweet_id = await self._api.post_reply(text, target)

@@ -19,6 +19,8 @@ LINK_WEIGHT = 23
 ELLIPSIS = "…"
 
 CONTACT_HINT = "Please DM us or use live chat on our website."
+"""Fallback only: the handlers send the approved phrase (``public_contact_hint``) with
+each public reply, in the player's language."""
 """Said in public when the player does not accept our DMs, so the full answer cannot reach
 them privately. Belongs in faq/texts/bot.yaml (translated); kept here until it moves."""
 
