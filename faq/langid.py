@@ -29,6 +29,24 @@ CANDIDATE_LANGUAGES: tuple[str, ...] = (
 short English messages (Dutch above all), so only languages players really write in."""
 
 
+CYRILLIC_LANGUAGES = frozenset({"ru", "uk"})
+
+
+def _mostly_cyrillic(text: str) -> bool:
+    """A third of the letters in Cyrillic: Russian and Ukrainian players write brand and
+    payment names in Latin letters; players of Latin-script languages rarely type Cyrillic."""
+    letters = [c for c in text if c.isalpha()]
+    cyrillic = sum(1 for c in letters if "\u0400" <= c <= "\u04ff")
+    return cyrillic >= 3 and cyrillic * 3 >= len(letters)
+
+
+def _renormalised(scores: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    total = sum(v for _, v in scores)
+    if total <= 0:
+        return tuple((code, 1.0 / len(scores)) for code, _ in scores)
+    return tuple(sorted(((code, v / total) for code, v in scores), key=lambda x: -x[1]))
+
+
 @dataclass(frozen=True)
 class LanguageGuess:
     lang: str
@@ -66,5 +84,9 @@ class LanguageIdentifier:
         if not values:
             return None
         scores = tuple((v.language.iso_code_639_1.name.lower(), v.value) for v in values)
+        if _mostly_cyrillic(text):
+            # Brand names ("Apple Pay", "Skrill") pull lingua towards English; the script
+            # itself says which languages are possible.
+            scores = _renormalised([(code, v) for code, v in scores if code in CYRILLIC_LANGUAGES])
         runner_up = scores[1][0] if len(scores) > 1 else None
         return LanguageGuess(scores[0][0], scores[0][1], runner_up, scores)
