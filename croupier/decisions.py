@@ -9,7 +9,7 @@ from pathlib import Path
 from faq.langid import LanguageIdentifier
 from faq.lexicon import Lexicon, load_lexicon
 from faq.loader import load_faq_dir
-from faq.matcher import FaqIndex
+from faq.matcher import FaqIndex, Featuriser
 from faq.model import DEFAULT_LANGUAGES, Faq, Problem
 from handlers.decide import Decider, MatchSettings, SmallTalk
 from handlers.feedback import FeedbackWords
@@ -21,6 +21,7 @@ class DecisionParts:
     """What does not change when content staff edit the FAQ (built once per process)."""
 
     lexicon: Lexicon
+    featuriser: Featuriser
     triage: Triage
     smalltalk: SmallTalk
     languages: LanguageIdentifier
@@ -28,8 +29,10 @@ class DecisionParts:
 
     @classmethod
     def load(cls) -> DecisionParts:
+        lexicon = load_lexicon()
         return cls(
-            lexicon=load_lexicon(),
+            lexicon=lexicon,
+            featuriser=Featuriser(lexicon),
             triage=Triage(load_triage_rules()),
             smalltalk=SmallTalk.load(),
             languages=LanguageIdentifier(),
@@ -38,7 +41,7 @@ class DecisionParts:
 
     def decider(self, faq: Faq, settings: MatchSettings | None = None) -> Decider:
         return Decider(
-            FaqIndex(faq, self.lexicon), self.triage, self.languages, self.smalltalk, settings
+            FaqIndex(faq, self.featuriser), self.triage, self.languages, self.smalltalk, settings
         )
 
 

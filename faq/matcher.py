@@ -11,6 +11,7 @@ closest example, and a rapidfuzz surface similarity to that example, so that bot
 from __future__ import annotations
 
 import math
+import threading
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -43,6 +44,7 @@ ANSWER_WEIGHT = 0.25
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
 FUZZY_SHORTLIST = 6
+FAQ_TEXT_CACHE_SIZE = 200_000
 CENTROID_WEIGHT = 0.5
 """Share of the entry-as-a-whole similarity in the score, against the closest example."""
 UNKNOWN_WORD_SHARE = 0.5
@@ -67,36 +69,59 @@ class Candidate:
 
 
 class Featuriser:
-    """Features of a text: lexicon concepts plus stems of the words no concept explains."""
+    """Features of a text: lexicon concepts plus stems of the words no concept explains.
+
+    One featuriser lives as long as the lexicon and remembers the FAQ texts it has seen,
+    so a reload after a content edit only reads the texts that changed.
+    """
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
-        self._stemmers: dict[str, Stemmer.Stemmer] = {}
+        self._local = threading.local()
+        """Stemmers per thread: a reload indexes in a worker thread while the event loop
+        keeps deciding, and a Snowball stemmer must not be shared between threads."""
+        self._faq_text_cache: dict[tuple[str, str], tuple[frozenset[str], str]] = {}
 
-    def _stem(self, word: str, lang: str | None, is_cyrillic: bool) -> str:
-        name = "russian" if is_cyrillic else STEMMER_NAMES.get(lang or "", "")
-        if not name:
-            return word
-        stemmer = self._stemmers.get(name)
+    def _stemmer(self, name: str) -> Stemmer.Stemmer:
+        stemmers: dict[str, Stemmer.Stemmer] = self._local.__dict__.setdefault("stemmers", {})
+        stemmer = stemmers.get(name)
         if stemmer is None:
-            stemmer = self._stemmers[name] = Stemmer.Stemmer(name)
-        return stemmer.stemWord(word)
+            stemmer = stemmers[name] = Stemmer.Stemmer(name)
+        return stemmer
 
     def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
-        keys = tuple(ascii_key(w) for w in words)
+        keys = [ascii_key(w) for w in words]
         features: set[str] = set()
         explained: set[int] = set()
-        for index, concept in self._lexicon.concepts_of(keys):
+        for index, concept in self._lexicon.concepts_of(tuple(keys)):
             features.add("c:" + concept)
             explained.add(index)
+        latin: list[str] = []
+        cyrillic: list[str] = []
         for index, word in enumerate(words):
             if index in explained or word.isdigit() or len(keys[index]) < 2:
                 continue
-            is_cyrillic = "\u0400" <= word[0] <= "\u04ff"
-            stem_key = ascii_key(self._stem(word, lang, is_cyrillic))
-            if stem_key:
-                features.add("w:" + stem_key)
+            (cyrillic if "\u0400" <= word[0] <= "\u04ff" else latin).append(word)
+        stems: list[str] = list(self._stemmer("russian").stemWords(cyrillic)) if cyrillic else []
+        latin_stemmer = STEMMER_NAMES.get(lang or "", "")
+        if latin and latin_stemmer:
+            stems += self._stemmer(latin_stemmer).stemWords(latin)
+        else:
+            stems += latin
+        features.update("w:" + k for k in map(ascii_key, stems) if k)
         return features
+
+    def faq_text(self, text: str, lang: str) -> tuple[frozenset[str], str]:
+        """(features, transliterated text) of an FAQ question or answer, remembered."""
+        key = (text, lang)
+        cached = self._faq_text_cache.get(key)
+        if cached is None:
+            words = words_of(text)
+            cached = (frozenset(self.features(words, lang)), ascii_text_of(words))
+            if len(self._faq_text_cache) >= FAQ_TEXT_CACHE_SIZE:
+                self._faq_text_cache.clear()
+            self._faq_text_cache[key] = cached
+        return cached
 
 
 def _normalise_vector(vector: Vector) -> Vector:
@@ -129,9 +154,9 @@ class _Postings:
 class FaqIndex:
     """Everything the matcher needs about one FAQ version, built once per load."""
 
-    def __init__(self, faq: Faq, lexicon: Lexicon) -> None:
+    def __init__(self, faq: Faq, featuriser: Featuriser) -> None:
         self.faq = faq
-        self.featuriser = Featuriser(lexicon)
+        self.featuriser = featuriser
         entry_count = len(faq.entries)
         examples_by_entry: list[list[tuple[str, set[str], str]]] = []
         entry_df: dict[str, int] = defaultdict(int)
@@ -139,9 +164,8 @@ class FaqIndex:
             examples = []
             for lang, questions in entry.questions.items():
                 for question in questions:
-                    words = words_of(question)
-                    features = self.featuriser.features(words, lang)
-                    examples.append((lang, features, ascii_text_of(words)))
+                    features, ascii_text = self.featuriser.faq_text(question, lang)
+                    examples.append((lang, set(features), ascii_text))
             examples_by_entry.append(examples)
             for feature in set().union(*(feats for _, feats, _ in examples)):
                 entry_df[feature] += 1
@@ -169,7 +193,7 @@ class FaqIndex:
                 self._example_lang.append("")
                 self._example_text.append("")
             for lang, answer in entry.answer.items():
-                answer_features = self.featuriser.features(words_of(answer), lang)
+                answer_features = set(self.featuriser.faq_text(answer, lang)[0])
                 vector = self._vector(answer_features, known_only=True)
                 for k, v in vector.items():
                     centroid[k] += ANSWER_WEIGHT * v / len(entry.answer)
