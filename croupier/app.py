@@ -18,12 +18,15 @@ from bots.telegram.settings import telegram_settings_from
 from bots.webchat.channel import WebChatChannel
 from croupier.config import Settings
 from croupier.console.auth import ConsoleAuth
+from croupier.console.live import LiveFeed
 from croupier.console.routes import ConsoleRoutes, closing_note_factory
+from croupier.console.users import UserDirectory
 from croupier.decisions import DecisionParts
 from croupier.live_content import LiveContent
 from croupier.outbox import Outbox
 from croupier.processor import Processor
 from croupier.store.sqlite import SqliteStore
+from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +73,13 @@ class Croupier:
         if meta_settings is not None:
             self.meta = MetaChannel(meta_settings, self.processor.accept)
             self.channels.register(self.meta)
-        self.console_auth = ConsoleAuth.with_password(settings.console_user, console_password)
+        # Console users come from the store; the configured user is the admin fallback.
+        self.console_auth = ConsoleAuth(
+            UserDirectory(self.store, settings.console_user, console_password)
+        )
+        self.live_feed = LiveFeed()
+        self.store.add_ticket_listener(self.live_feed.ticket_changed)
+        self._retries: set[asyncio.Task[None]] = set()
         self.web = web.Application(client_max_size=1024 * 1024)
         self.webchat.add_routes(self.web)
         if self.meta is not None:
@@ -85,7 +94,12 @@ class Croupier:
             closing_note_factory(self._phrase),
             self.outbox.wake,
             self._content_status,
+            live_decider=self._live_decider,
+            live_feed=self.live_feed,
+            retry_event=self._retry_event,
+            first_response_sla_seconds=settings.first_response_sla_seconds,
         ).add_routes(self.web)
+        self.web.on_shutdown.append(self._end_live_streams)
         self.web.router.add_get("/healthz", self._health)
         self._tasks: list[asyncio.Task[None]] = []
 
@@ -93,6 +107,27 @@ class Croupier:
         responder = self.content.responder
         assert responder is not None
         return responder.texts.get(key, lang)
+
+    async def _end_live_streams(self, _app: web.Application) -> None:
+        """Open console tabs hold event streams: end them so the server stops at once."""
+        self.live_feed.close()
+
+    def _live_decider(self) -> Decider | None:
+        responder = self.content.responder
+        return responder.decider if responder else None
+
+    def _retry_event(self, event_id: int) -> None:
+        """A dead-lettered event the console retries: decided again, as on a restart."""
+        task = asyncio.create_task(self._decide_again(event_id), name=f"retry-{event_id}")
+        self._retries.add(task)
+        task.add_done_callback(self._retries.discard)
+
+    async def _decide_again(self, event_id: int) -> None:
+        try:
+            await self.processor.process(event_id)
+        except Exception:
+            log.exception("event %d: retry from the console failed; it stays queued", event_id)
+        self.outbox.wake()
 
     def _content_status(self) -> dict[str, object]:
         return asdict(self.content.status)
@@ -119,6 +154,7 @@ class Croupier:
             await self.x.start()
 
     async def stop(self) -> None:
+        self.live_feed.close()  # ends open console event streams
         if self.telegram is not None:
             await self.telegram.stop()  # before the store closes: polling saves its offset
         if self.x is not None:

@@ -44,6 +44,8 @@ class Settings(BaseModel):
     console_password: SecretStr | None = None
     log_level: str = "INFO"
     outbox_max_attempts: int = Field(8, ge=1)
+    first_response_sla_seconds: int = Field(900, ge=1)
+    """Moderators' first-response target: the console marks tickets waiting longer."""
 
     @field_validator("languages", mode="before")
     @classmethod
@@ -73,23 +75,30 @@ def read_secrets_file(path: Path) -> dict[str, str]:
     return values
 
 
-def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+def merged_environment(environ: Mapping[str, str] | None = None) -> dict[str, str]:
+    """``CROUPIER_*`` values from the secrets file, overridden by the environment.
+
+    Channel adapters read their own sections (``CROUPIER_META_*``…) from this mapping.
+    """
     environ = dict(os.environ if environ is None else environ)
-    raw: dict[str, object] = {}
+    merged: dict[str, str] = {}
     secrets_path = environ.get(ENV_PREFIX + "SECRETS_FILE")
-    sources: list[Mapping[str, str]] = []
     if secrets_path:
         try:
-            sources.append(read_secrets_file(Path(secrets_path)))
+            merged.update(read_secrets_file(Path(secrets_path)))
         except OSError as exc:
             raise ConfigError(f"cannot read secrets file {secrets_path}: {exc}") from exc
-    sources.append(environ)
-    for source in sources:
-        for key, value in source.items():
-            if key.startswith(ENV_PREFIX) and key != ENV_PREFIX + "SECRETS_FILE":
-                field = key[len(ENV_PREFIX) :].lower()
-                if field in Settings.model_fields:
-                    raw[field] = value
+    merged.update({k: v for k, v in environ.items() if k.startswith(ENV_PREFIX)})
+    merged.pop(ENV_PREFIX + "SECRETS_FILE", None)
+    return merged
+
+
+def load_settings(environ: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+    raw: dict[str, object] = {}
+    for key, value in merged_environment(environ).items():
+        field = key[len(ENV_PREFIX) :].lower()
+        if field in Settings.model_fields:
+            raw[field] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
         return Settings(**raw)  # type: ignore[arg-type]

@@ -1,18 +1,16 @@
-"""Moderator sign-in: argon2-hashed password, server-side sessions, CSRF tokens, lock-out.
+"""Console sign-in: sessions, CSRF tokens and lock-out over a :class:`UserDirectory`.
 
-Sessions live in memory: a restart signs moderators out, which is acceptable for the
+Sessions live in memory: a restart signs everyone out, which is acceptable for the
 single-process deployment (the console's users are few and on shift).
 """
 
 from __future__ import annotations
 
-import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
 
-from argon2 import PasswordHasher
-from argon2.exceptions import VerificationError
+from croupier.console.users import ConsoleUser, Role, UserDirectory
 
 SESSION_SECONDS = 12 * 3600
 MAX_FAILURES = 5
@@ -24,8 +22,13 @@ class ConsoleSession:
     token: str
     """The cookie value."""
     user: str
+    role: Role
     csrf_token: str
     expires_at: float
+
+    @property
+    def console_user(self) -> ConsoleUser:
+        return ConsoleUser(self.user, self.role)
 
 
 @dataclass
@@ -36,29 +39,19 @@ class _Failures:
 
 @dataclass
 class ConsoleAuth:
-    user: str
-    password_hash: str
+    users: UserDirectory
     sessions: dict[str, ConsoleSession] = field(default_factory=dict)
     _failures: dict[str, _Failures] = field(default_factory=dict)
-    _hasher: PasswordHasher = field(default_factory=PasswordHasher)
-
-    @classmethod
-    def with_password(cls, user: str, password: str) -> ConsoleAuth:
-        return cls(user=user, password_hash=PasswordHasher().hash(password))
 
     def is_locked(self, user: str) -> bool:
         return self._failures.get(user, _Failures()).locked_until > time.monotonic()
 
-    def sign_in(self, user: str, password: str) -> ConsoleSession | None:
+    async def sign_in(self, user: str, password: str) -> ConsoleSession | None:
         """A new session, or None (wrong credentials or locked out)."""
         if self.is_locked(user):
             return None
-        ok = hmac.compare_digest(user.encode(), self.user.encode())
-        try:
-            self._hasher.verify(self.password_hash, password)
-        except VerificationError:
-            ok = False
-        if not ok:
+        signed_in = await self.users.verify(user, password)
+        if signed_in is None:
             failures = self._failures.setdefault(user, _Failures())
             failures.count += 1
             if failures.count >= MAX_FAILURES:
@@ -68,7 +61,11 @@ class ConsoleAuth:
         self._failures.pop(user, None)
         token = secrets.token_urlsafe(32)
         session = ConsoleSession(
-            token, user, secrets.token_urlsafe(32), time.monotonic() + SESSION_SECONDS
+            token,
+            signed_in.name,
+            signed_in.role,
+            secrets.token_urlsafe(32),
+            time.monotonic() + SESSION_SECONDS,
         )
         self.sessions[token] = session
         return session

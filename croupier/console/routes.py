@@ -1,7 +1,9 @@
-"""Console HTTP routes: pages behind sign-in and a small JSON API the page polls.
+"""The console's pages, sign-in/out and static files, and the one place that mounts every
+console API (tickets, live feed, dead letters, workbench, dashboard, audit).
 
 Every state-changing request needs the session's CSRF token (``X-CSRF-Token`` header
-for the API, ``csrf_token`` form field for forms); cookies are HttpOnly + SameSite.
+for the API, ``csrf_token`` form field for forms); cookies are HttpOnly + SameSite=Strict.
+Pages get their data from the JSON API and render it with ``textContent`` only.
 """
 
 from __future__ import annotations
@@ -10,31 +12,50 @@ import html
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 from aiohttp import web
 
-from bots.events import MAX_TEXT_CHARS, Reply, ReplyAuthor
+from bots.events import Reply, ReplyAuthor
+from croupier.console.access import SESSION_COOKIE, Access
+from croupier.console.audit import AuditRoutes
 from croupier.console.auth import ConsoleAuth, ConsoleSession
-from croupier.store.base import Store, TicketNotOpen
-from croupier.store.models import TicketStatus, TicketSummary
+from croupier.console.dead_letters import DeadLetterRoutes
+from croupier.console.live import LiveFeed, LiveRoutes
+from croupier.console.stats import StatsRoutes
+from croupier.console.tickets_api import ClosingNote, TicketRoutes
+from croupier.console.users import Permission
+from croupier.console.workbench import WorkbenchRoutes
+from croupier.store.base import Store
+from croupier.store.models import TicketSummary
+from faq.model import Faq
+from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).with_name("static")
-SESSION_COOKIE = "croupier_console"
 LOGIN_CSRF_COOKIE = "croupier_login_csrf"
 _SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-    "script-src 'self' 'unsafe-inline'; frame-ancestors 'none'",
+    "script-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
-
-ClosingNote = Callable[[TicketSummary], Reply | None]
+PAGES = {
+    "/console": ("console.html", Permission.READ_TICKETS),
+    "/console/workbench": ("workbench.html", Permission.WORKBENCH),
+    "/console/dashboard": ("dashboard.html", Permission.DASHBOARD),
+    "/console/dead-letters": ("dead_letters.html", Permission.DEAD_LETTERS),
+    "/console/audit": ("audit.html", Permission.AUDIT),
+}
+STATIC_FILES = {
+    "console.css": "text/css",
+    "console.js": "text/javascript",
+    "vendor/chart.umd.js": "text/javascript",
+}
+"""The only files served under /console/static/: an allow-list, no directory walking."""
 
 
 class ConsoleRoutes:
@@ -45,43 +66,103 @@ class ConsoleRoutes:
         closing_note: ClosingNote,
         wake_outbox: Callable[[], None],
         content_status: Callable[[], dict[str, object]],
+        *,
+        live_decider: Callable[[], Decider | None],
+        live_feed: LiveFeed,
+        retry_event: Callable[[int], None],
+        first_response_sla_seconds: int = 900,
         secure_cookies: bool = False,
     ) -> None:
         self._store = store
         self._auth = auth
-        self._closing_note = closing_note
-        self._wake_outbox = wake_outbox
-        self._content_status = content_status
+        self._access = Access(auth)
         self._secure = secure_cookies
 
+        def live_faq() -> Faq | None:
+            decider = live_decider()
+            return decider.index.faq if decider else None
+
+        self._apis = (
+            TicketRoutes(
+                store,
+                self._access,
+                closing_note,
+                wake_outbox,
+                live_faq,
+                first_response_sla_seconds,
+            ),
+            LiveRoutes(self._access, live_feed),
+            DeadLetterRoutes(store, self._access, wake_outbox, retry_event),
+            WorkbenchRoutes(self._access, live_decider, content_status),
+            StatsRoutes(store, self._access),
+            AuditRoutes(store, self._access),
+        )
+
     def add_routes(self, app: web.Application) -> None:
-        app.router.add_get("/console", self.console_page)
+        for path in PAGES:
+            app.router.add_get(path, self.page)
         app.router.add_get("/console/login", self.login_page)
         app.router.add_post("/console/login", self.login)
         app.router.add_post("/console/logout", self.logout)
-        app.router.add_get("/console/api/tickets", self.list_tickets)
-        app.router.add_get("/console/api/tickets/{ticket_id:\\d+}", self.ticket)
-        app.router.add_post("/console/api/tickets/{ticket_id:\\d+}/reply", self.reply)
-        app.router.add_post("/console/api/tickets/{ticket_id:\\d+}/close", self.close)
-        app.router.add_get("/console/api/dead-letters", self.dead_letters)
-        app.router.add_get("/console/api/faq-status", self.faq_status)
+        app.router.add_get("/console/api/me", self.me)
+        app.router.add_get("/console/static/{name:.+}", self.static)
+        for api in self._apis:
+            api.add_routes(app)
 
     # -- pages -------------------------------------------------------------------
 
     def _page(self, name: str, replacements: dict[str, str]) -> web.Response:
         text = (STATIC_DIR / name).read_text(encoding="utf-8")
+        if "__HEADER__" in text:  # the shared header (navigation, user, log-out form)
+            header = (STATIC_DIR / "_header.html").read_text(encoding="utf-8")
+            text = text.replace("__HEADER__", header)
         for placeholder, value in replacements.items():
             text = text.replace(placeholder, html.escape(value, quote=True))
         return web.Response(text=text, content_type="text/html", headers=_SECURITY_HEADERS)
 
     def _session(self, request: web.Request) -> ConsoleSession | None:
-        return self._auth.session_for(request.cookies.get(SESSION_COOKIE))
+        return self._access.session(request)
 
-    async def console_page(self, request: web.Request) -> web.StreamResponse:
+    async def page(self, request: web.Request) -> web.StreamResponse:
         session = self._session(request)
         if session is None:
             raise web.HTTPFound("/console/login")
-        return self._page("console.html", {"__CSRF_TOKEN__": session.csrf_token})
+        name, permission = PAGES[request.path]
+        if not session.console_user.may(permission):
+            raise web.HTTPFound("/console/workbench")  # every role may use the workbench
+        return self._page(
+            name,
+            {
+                "__CSRF_TOKEN__": session.csrf_token,
+                "__USER__": session.user,
+                "__ROLE__": session.role.value,
+            },
+        )
+
+    async def static(self, request: web.Request) -> web.StreamResponse:
+        name = request.match_info["name"]
+        content_type = STATIC_FILES.get(name)
+        if content_type is None:
+            raise web.HTTPNotFound()
+        return web.Response(
+            body=(STATIC_DIR / name).read_bytes(),
+            content_type=content_type,
+            charset="utf-8",
+            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"},
+        )
+
+    async def me(self, request: web.Request) -> web.Response:
+        session = self._session(request)
+        if session is None:
+            return web.json_response({"error": "sign in first"}, status=401)
+        user = session.console_user
+        return web.json_response(
+            {
+                "user": user.name,
+                "role": user.role.value,
+                "permissions": sorted(p.value for p in Permission if user.may(p)),
+            }
+        )
 
     async def login_page(self, request: web.Request, error: str = "") -> web.Response:
         token = secrets.token_urlsafe(24)
@@ -107,12 +188,15 @@ class ConsoleRoutes:
         user = str(form.get("username", ""))[:64]
         if self._auth.is_locked(user):
             log.warning("console sign-in refused: %s is locked out", user)
+            await self._store.record_audit(user, "sign_in_refused", detail="locked out")
             return await self.login_page(request, "Too many failed attempts; try again later.")
-        session = self._auth.sign_in(user, str(form.get("password", ""))[:256])
+        session = await self._auth.sign_in(user, str(form.get("password", ""))[:256])
         if session is None:
             log.warning("console sign-in failed for %s", user)
+            await self._store.record_audit(user, "sign_in_failed")
             return await self.login_page(request, "Wrong user name or password.")
         log.info("console: %s signed in", user)
+        await self._store.record_audit(session.user, "sign_in", detail=session.role.value)
         response = web.HTTPFound("/console")
         response.set_cookie(
             SESSION_COOKIE,
@@ -132,126 +216,11 @@ class ConsoleRoutes:
             session.csrf_token, str(form.get("csrf_token", ""))
         ):
             self._auth.sign_out(session.token)
+            await self._store.record_audit(session.user, "sign_out")
             log.info("console: %s signed out", session.user)
         response = web.HTTPFound("/console/login")
         response.del_cookie(SESSION_COOKIE, path="/console")
         raise response
-
-    # -- API ---------------------------------------------------------------------
-
-    def _api_session(self, request: web.Request, *, changes_state: bool) -> ConsoleSession:
-        session = self._session(request)
-        if session is None:
-            raise web.HTTPUnauthorized(
-                text='{"error": "sign in first"}', content_type="application/json"
-            )
-        if changes_state and not secrets.compare_digest(
-            session.csrf_token, request.headers.get("X-CSRF-Token", "")
-        ):
-            raise web.HTTPForbidden(
-                text='{"error": "missing or wrong CSRF token"}', content_type="application/json"
-            )
-        return session
-
-    async def list_tickets(self, request: web.Request) -> web.Response:
-        self._api_session(request, changes_state=False)
-        try:
-            status = TicketStatus(request.query.get("status", "open"))
-        except ValueError:
-            return _error(400, "status must be open or closed")
-        tickets = await self._store.list_tickets(status)
-        return web.json_response({"tickets": [_ticket_json(t) for t in tickets]})
-
-    async def ticket(self, request: web.Request) -> web.Response:
-        self._api_session(request, changes_state=False)
-        try:
-            ticket, lines = await self._store.ticket_transcript(
-                int(request.match_info["ticket_id"])
-            )
-        except KeyError:
-            return _error(404, "no such ticket")
-        return web.json_response(
-            {
-                "ticket": _ticket_json(ticket),
-                "messages": [{"author": m.author, "text": m.text, "at": m.at} for m in lines],
-            }
-        )
-
-    async def reply(self, request: web.Request) -> web.Response:
-        session = self._api_session(request, changes_state=True)
-        ticket_id = int(request.match_info["ticket_id"])
-        try:
-            body = await request.json()
-        except ValueError:
-            return _error(400, 'expected JSON {"text": ...}')
-        text = str(body.get("text", "")).strip() if isinstance(body, dict) else ""
-        if not text:
-            return _error(400, "the reply is empty")
-        if len(text) > MAX_TEXT_CHARS:
-            return _error(400, f"the reply is over {MAX_TEXT_CHARS} characters")
-        try:
-            outbox_id = await self._store.moderator_reply(ticket_id, session.user, text)
-        except TicketNotOpen:
-            return _error(409, "this ticket is not open")
-        log.info("console: %s replied to ticket %d", session.user, ticket_id)
-        self._wake_outbox()
-        return web.json_response({"outbox_id": outbox_id}, status=202)
-
-    async def close(self, request: web.Request) -> web.Response:
-        session = self._api_session(request, changes_state=True)
-        ticket_id = int(request.match_info["ticket_id"])
-        try:
-            ticket, _ = await self._store.ticket_transcript(ticket_id)
-            await self._store.close_ticket(ticket_id, session.user, self._closing_note(ticket))
-        except (KeyError, TicketNotOpen):
-            return _error(409, "this ticket is not open")
-        log.info("console: %s closed ticket %d", session.user, ticket_id)
-        self._wake_outbox()
-        return web.json_response({"closed": ticket_id})
-
-    async def dead_letters(self, request: web.Request) -> web.Response:
-        self._api_session(request, changes_state=False)
-        letters = await self._store.dead_letters()
-        return web.json_response(
-            {
-                "dead_letters": [
-                    {
-                        "id": d.id,
-                        "kind": d.kind,
-                        "ref_id": d.ref_id,
-                        "reason": d.reason,
-                        "created_at": d.created_at,
-                    }
-                    for d in letters
-                ]
-            }
-        )
-
-    async def faq_status(self, request: web.Request) -> web.Response:
-        self._api_session(request, changes_state=False)
-        return web.json_response(self._content_status())
-
-
-def _ticket_json(ticket: TicketSummary) -> dict[str, object]:
-    opened = datetime.fromisoformat(ticket.opened_at)
-    end = datetime.fromisoformat(ticket.closed_at) if ticket.closed_at else datetime.now(UTC)
-    return {
-        "id": ticket.id,
-        "channel": ticket.channel,
-        "lang": ticket.lang,
-        "reason": ticket.reason,
-        "is_public": ticket.is_public,
-        "status": ticket.status.value,
-        "opened_at": ticket.opened_at,
-        "closed_at": ticket.closed_at,
-        "waiting_seconds": max(0, int((end - opened).total_seconds())),
-        "preview": ticket.preview,
-        "claimed_by": ticket.claimed_by,
-    }
-
-
-def _error(status: int, message: str) -> web.Response:
-    return web.json_response({"error": message}, status=status)
 
 
 def closing_note_factory(text_for: Callable[[str, str], str]) -> ClosingNote:

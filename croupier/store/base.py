@@ -2,24 +2,48 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 from bots.events import Event, Reply
 from croupier.store.models import (
+    AuditEntry,
     ConversationState,
     DeadLetter,
+    FirstResponse,
     OutboxItem,
     Outcome,
     StoredEvent,
+    TicketChange,
+    TicketQuery,
     TicketStatus,
     TicketSummary,
     TranscriptLine,
+    UserRecord,
 )
 
 
 class TicketNotOpen(Exception):
-    """A moderator acted on a ticket that is closed or does not exist."""
+    """A moderator acted on a ticket that is closed or does not exist (or, for reopen, one
+    that is not closed)."""
+
+
+class TicketClaimed(Exception):
+    """Another moderator holds the ticket; acting anyway needs ``force``."""
+
+    def __init__(self, ticket_id: int, holder: str) -> None:
+        super().__init__(f"ticket {ticket_id} is claimed by {holder}")
+        self.ticket_id = ticket_id
+        self.holder = holder
+
+
+class UserExists(Exception):
+    """A console user with that name is already there."""
+
+
+class DeadLetterGone(Exception):
+    """No such dead letter, or someone already retried or discarded it."""
 
 
 class Store(Protocol):
@@ -55,19 +79,46 @@ class Store(Protocol):
 
     async def dead_letter_outbox(self, outbox_id: int, reason: str) -> None: ...
 
-    async def list_tickets(self, status: TicketStatus) -> list[TicketSummary]: ...
+    async def list_tickets(
+        self, status: TicketStatus, query: TicketQuery | None = None
+    ) -> list[TicketSummary]:
+        """The queue: ``query`` (filters, order) wins over ``status`` when given."""
+        ...
+
+    async def ticket(self, ticket_id: int) -> TicketSummary | None: ...
 
     async def ticket_transcript(
         self, ticket_id: int
     ) -> tuple[TicketSummary, list[TranscriptLine]]: ...
 
-    async def moderator_reply(self, ticket_id: int, moderator: str, text: str) -> int:
-        """Queue a moderator's reply in the outbox; raises TicketNotOpen."""
+    async def moderator_reply(
+        self, ticket_id: int, moderator: str, text: str, *, force: bool = False
+    ) -> int:
+        """Queue a moderator's reply in the outbox (audited); raises TicketNotOpen, and
+        TicketClaimed when someone else holds the ticket and ``force`` is not set."""
         ...
+
+    async def add_note(self, ticket_id: int, moderator: str, text: str) -> None:
+        """An internal note in the transcript (author ``note``), never sent; audited."""
+        ...
+
+    async def claim_ticket(
+        self, ticket_id: int, moderator: str, *, force: bool = False
+    ) -> TicketSummary: ...
+
+    async def release_ticket(
+        self, ticket_id: int, moderator: str, *, force: bool = False
+    ) -> TicketSummary: ...
 
     async def close_ticket(
         self, ticket_id: int, moderator: str, closing_note: Reply | None
     ) -> None: ...
+
+    async def reopen_ticket(self, ticket_id: int, moderator: str) -> TicketSummary: ...
+
+    def add_ticket_listener(self, listener: Callable[[TicketChange], None]) -> None:
+        """Hear of every ticket change after it commits (the console's live feed)."""
+        ...
 
     async def delivered_replies(
         self, channel: str, conversation_key: str, after_id: int
@@ -79,7 +130,37 @@ class Store(Protocol):
 
     async def set_cursor(self, name: str, value: str) -> None: ...
 
-    async def dead_letters(self) -> list[DeadLetter]: ...
+    async def dead_letters(self, *, include_resolved: bool = False) -> list[DeadLetter]: ...
+
+    async def retry_dead_letter(self, dead_letter_id: int, actor: str) -> DeadLetter:
+        """Requeue (outbox row pending again, event accepted again); audited."""
+        ...
+
+    async def discard_dead_letter(self, dead_letter_id: int, actor: str) -> DeadLetter: ...
+
+    async def add_user(self, name: str, role: str, password_hash: str) -> UserRecord:
+        """Raises UserExists."""
+        ...
+
+    async def get_user(self, name: str) -> UserRecord | None: ...
+
+    async def list_users(self) -> list[UserRecord]: ...
+
+    async def record_audit(
+        self, actor: str, action: str, target: str = "", detail: str = ""
+    ) -> None: ...
+
+    async def audit_entries(
+        self, limit: int = 200, actor: str | None = None
+    ) -> list[AuditEntry]: ...
+
+    async def messages_per_day(self, days: int = 30) -> list[tuple[str, str, int]]: ...
+
+    async def decision_counts(self) -> dict[str, int]: ...
+
+    async def ticket_reason_counts(self) -> dict[str, int]: ...
+
+    async def first_responses(self, limit: int = 10000) -> list[FirstResponse]: ...
 
     async def event_status_counts(self) -> dict[str, int]: ...
 

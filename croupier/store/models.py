@@ -10,17 +10,22 @@ from handlers.outcome import ConversationMode, ConversationState, EventStatus, O
 
 # The handlers' contract types are re-exported: store code imports its rows from one place.
 __all__ = [
+    "AuditEntry",
     "ConversationMode",
     "ConversationState",
     "DeadLetter",
     "EventStatus",
+    "FirstResponse",
     "OutboxItem",
     "OutboxStatus",
     "Outcome",
     "StoredEvent",
+    "TicketChange",
+    "TicketQuery",
     "TicketStatus",
     "TicketSummary",
     "TranscriptLine",
+    "UserRecord",
 ]
 
 
@@ -65,14 +70,42 @@ class TicketSummary:
     closed_at: str | None
     preview: str
     claimed_by: str | None = None
+    claimed_at: str | None = None
+    first_response_at: str | None = None
+    first_response_by: str | None = None
+    closed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketQuery:
+    """The queue's filters; None means any."""
+
+    status: TicketStatus = TicketStatus.OPEN
+    channel: str | None = None
+    lang: str | None = None
+    reason: str | None = None
+    newest_first: bool = False
+    limit: int = 500
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """Told to listeners after a ticket-changing transaction commits (the console's live feed)."""
+
+    ticket_id: int
+    change: str
+    """opened, message, claimed, released, replied, note, closed, reopened."""
+    actor: str | None = None
 
 
 @dataclass(frozen=True)
 class TranscriptLine:
     author: str
-    """player, bot, moderator."""
+    """player, bot, moderator, or note (internal, never sent to the player)."""
     text: str
     at: str
+    by: str | None = None
+    """The console user who wrote a moderator reply or a note."""
 
 
 @dataclass(frozen=True)
@@ -83,3 +116,35 @@ class DeadLetter:
     ref_id: int
     reason: str
     created_at: str
+    resolution: str | None = None
+    """None while waiting; ``retried`` or ``discarded`` once someone dealt with it."""
+    resolved_by: str | None = None
+    resolved_at: str | None = None
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    name: str
+    role: str
+    password_hash: str
+    created_at: str
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class FirstResponse:
+    """One answered ticket, for the first-response-time figures."""
+
+    ticket_id: int
+    moderator: str
+    lang: str
+    seconds: float

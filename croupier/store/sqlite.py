@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+import logging
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,19 +19,26 @@ from typing import Any
 import aiosqlite
 
 from bots.events import Event, Reply, ReplyAuthor
-from croupier.store.base import TicketNotOpen
+from croupier.store.base import DeadLetterGone, TicketClaimed, TicketNotOpen, UserExists
 from croupier.store.models import (
+    AuditEntry,
     ConversationMode,
     ConversationState,
     DeadLetter,
     EventStatus,
+    FirstResponse,
     OutboxItem,
     Outcome,
     StoredEvent,
+    TicketChange,
+    TicketQuery,
     TicketStatus,
     TicketSummary,
     TranscriptLine,
+    UserRecord,
 )
+
+log = logging.getLogger(__name__)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS conversations (
@@ -117,7 +125,30 @@ CREATE TABLE IF NOT EXISTS dead_letters (
     reason TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS users (
+    name TEXT PRIMARY KEY,
+    role TEXT NOT NULL,
+    password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    at TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT NOT NULL DEFAULT '',
+    detail TEXT NOT NULL DEFAULT ''
+);
 """
+
+ADDED_COLUMNS = {
+    "tickets": ("claimed_at TEXT", "first_response_by TEXT"),
+    "transcript": ("by_user TEXT",),
+    "dead_letters": ("resolution TEXT", "resolved_by TEXT", "resolved_at TEXT"),
+}
+"""Columns newer than the first schema: added in place to databases made before them."""
+
+TicketListener = Callable[[TicketChange], None]
 
 
 def _now() -> str:
@@ -134,6 +165,18 @@ class SqliteStore:
         self._db: aiosqlite.Connection | None = None
         self._write_lock = asyncio.Lock()
         """One connection serves all coroutines: transactions must not interleave on it."""
+        self._ticket_listeners: list[TicketListener] = []
+
+    def add_ticket_listener(self, listener: TicketListener) -> None:
+        """``listener`` hears of every ticket change after its transaction commits."""
+        self._ticket_listeners.append(listener)
+
+    def _tell(self, change: TicketChange) -> None:
+        for listener in self._ticket_listeners:
+            try:
+                listener(change)
+            except Exception:  # a broken listener must not undo a committed change
+                log.exception("ticket listener failed on %s", change)
 
     @property
     def db(self) -> aiosqlite.Connection:
@@ -149,6 +192,14 @@ class SqliteStore:
         await self._db.execute("PRAGMA foreign_keys=ON")
         await self._db.execute("PRAGMA busy_timeout=5000")
         await self._db.executescript(SCHEMA)
+        await self._add_missing_columns()
+
+    async def _add_missing_columns(self) -> None:
+        for table, columns in ADDED_COLUMNS.items():
+            existing = {row[1] for row in await self._all(f"PRAGMA table_info({table})")}
+            for column in columns:
+                if column.split()[0] not in existing:
+                    await self.db.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
 
     async def close(self) -> None:
         if self._db is not None:
@@ -250,6 +301,7 @@ class SqliteStore:
         now = _now()
         event = stored.event
         outbox_ids: list[int] = []
+        change: TicketChange | None = None
         async with self._transaction():
             status_row = await self._one("SELECT status FROM events WHERE id = ?", (stored.id,))
             if status_row is None or status_row[0] != EventStatus.ACCEPTED:
@@ -281,6 +333,10 @@ class SqliteStore:
                     ),
                 )
                 open_ticket_id = cursor.lastrowid
+                assert open_ticket_id is not None
+                change = TicketChange(open_ticket_id, "opened")
+            elif open_ticket_id is not None:
+                change = TicketChange(open_ticket_id, "message")
             await self.db.execute(
                 "UPDATE conversations SET mode = ?, lang = ?, clarify_options = ?, "
                 "open_ticket_id = ?, followup_sent = ?, last_faq_id = ?, last_answer_event_id = ?, "
@@ -325,10 +381,17 @@ class SqliteStore:
                     "INSERT INTO dead_letters (kind, ref_id, reason, created_at) VALUES (?, ?, ?, ?)",
                     ("event", stored.id, outcome.dead_reason or "undeliverable", now),
                 )
+        if change is not None:
+            self._tell(change)
         return outbox_ids
 
     async def _queue_reply(
-        self, reply: Reply, conversation_id: int, event_id: int | None, now: str
+        self,
+        reply: Reply,
+        conversation_id: int,
+        event_id: int | None,
+        now: str,
+        by_user: str | None = None,
     ) -> int:
         cursor = await self.db.execute(
             "INSERT INTO outbox (channel, conversation_key, reply_json, next_attempt_at, event_id, "
@@ -336,8 +399,9 @@ class SqliteStore:
             (reply.channel, reply.conversation_key, reply.model_dump_json(), now, event_id, now),
         )
         await self.db.execute(
-            "INSERT INTO transcript (conversation_id, author, text, at) VALUES (?, ?, ?, ?)",
-            (conversation_id, reply.author.value, reply.text, now),
+            "INSERT INTO transcript (conversation_id, author, text, at, by_user) "
+            "VALUES (?, ?, ?, ?, ?)",
+            (conversation_id, reply.author.value, reply.text, now, by_user),
         )
         assert cursor.lastrowid is not None
         return cursor.lastrowid
@@ -412,7 +476,8 @@ class SqliteStore:
 
     _TICKET_COLUMNS = (
         "t.id, t.conversation_id, c.channel, c.conversation_key, t.lang, t.reason, t.is_public, "
-        "t.status, t.opened_at, t.closed_at, t.preview, t.claimed_by"
+        "t.status, t.opened_at, t.closed_at, t.preview, t.claimed_by, t.claimed_at, "
+        "t.first_response_at, t.first_response_by, t.closed_by"
     )
 
     @staticmethod
@@ -430,16 +495,37 @@ class SqliteStore:
             closed_at=row[9],
             preview=row[10],
             claimed_by=row[11],
+            claimed_at=row[12],
+            first_response_at=row[13],
+            first_response_by=row[14],
+            closed_by=row[15],
         )
 
-    async def list_tickets(self, status: TicketStatus) -> list[TicketSummary]:
+    async def list_tickets(
+        self, status: TicketStatus, query: TicketQuery | None = None
+    ) -> list[TicketSummary]:
+        query = query or TicketQuery(status=status)
+        where = ["t.status = ?"]
+        params: list[Any] = [status]
+        for column, value in (
+            ("c.channel", query.channel),
+            ("t.lang", query.lang),
+            ("t.reason", query.reason),
+        ):
+            if value:
+                where.append(f"{column} = ?")
+                params.append(value)
+        order = "DESC" if query.newest_first else "ASC"
         rows = await self._all(
             f"SELECT {self._TICKET_COLUMNS} FROM tickets t "
-            "JOIN conversations c ON c.id = t.conversation_id WHERE t.status = ? "
-            "ORDER BY t.opened_at LIMIT 500",
-            (status,),
+            f"JOIN conversations c ON c.id = t.conversation_id WHERE {' AND '.join(where)} "
+            f"ORDER BY t.opened_at {order}, t.id {order} LIMIT ?",
+            (*params, max(1, min(query.limit, 500))),
         )
         return [self._ticket(r) for r in rows]
+
+    async def ticket(self, ticket_id: int) -> TicketSummary | None:
+        return await self._ticket_by_id(ticket_id)
 
     async def _ticket_by_id(self, ticket_id: int) -> TicketSummary | None:
         row = await self._one(
@@ -456,40 +542,116 @@ class SqliteStore:
         if ticket is None:
             raise KeyError(ticket_id)
         rows = await self._all(
-            "SELECT author, text, at FROM transcript WHERE conversation_id = ? ORDER BY id "
-            "LIMIT 1000",
+            "SELECT author, text, at, by_user FROM transcript WHERE conversation_id = ? "
+            "ORDER BY id LIMIT 1000",
             (ticket.conversation_id,),
         )
-        return ticket, [TranscriptLine(r[0], r[1], r[2]) for r in rows]
+        return ticket, [TranscriptLine(r[0], r[1], r[2], r[3]) for r in rows]
 
-    async def moderator_reply(self, ticket_id: int, moderator: str, text: str) -> int:
+    async def _open_ticket(self, ticket_id: int) -> TicketSummary:
+        ticket = await self._ticket_by_id(ticket_id)
+        if ticket is None or ticket.status is not TicketStatus.OPEN:
+            raise TicketNotOpen(ticket_id)
+        return ticket
+
+    @staticmethod
+    def _check_claim(ticket: TicketSummary, moderator: str, force: bool) -> None:
+        if ticket.claimed_by and ticket.claimed_by != moderator and not force:
+            raise TicketClaimed(ticket.id, ticket.claimed_by)
+
+    async def _audit(self, actor: str, action: str, target: str, detail: str, now: str) -> None:
+        await self.db.execute(
+            "INSERT INTO audit_log (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+            (now, actor, action, target, detail[:500]),
+        )
+
+    async def moderator_reply(
+        self, ticket_id: int, moderator: str, text: str, *, force: bool = False
+    ) -> int:
         now = _now()
         async with self._transaction():
-            ticket = await self._ticket_by_id(ticket_id)
-            if ticket is None or ticket.status is not TicketStatus.OPEN:
-                raise TicketNotOpen(ticket_id)
+            ticket = await self._open_ticket(ticket_id)
+            self._check_claim(ticket, moderator, force)
             reply = Reply(
                 channel=ticket.channel,
                 conversation_key=ticket.conversation_key,
                 text=text,
                 author=ReplyAuthor.MODERATOR,
             )
-            outbox_id = await self._queue_reply(reply, ticket.conversation_id, None, now)
-            await self.db.execute(
-                "UPDATE tickets SET first_response_at = COALESCE(first_response_at, ?), "
-                "claimed_by = COALESCE(claimed_by, ?) WHERE id = ?",
-                (now, moderator, ticket_id),
+            outbox_id = await self._queue_reply(
+                reply, ticket.conversation_id, None, now, by_user=moderator
             )
+            await self.db.execute(
+                "UPDATE tickets SET first_response_by = COALESCE(first_response_by, ?), "
+                "first_response_at = COALESCE(first_response_at, ?), "
+                "claimed_at = CASE WHEN claimed_by IS NULL THEN ? ELSE claimed_at END, "
+                "claimed_by = COALESCE(claimed_by, ?) WHERE id = ?",
+                (moderator, now, now, moderator, ticket_id),
+            )
+            detail = f"outbox {outbox_id}" + (
+                f"; over {ticket.claimed_by}'s claim" if force and ticket.claimed_by else ""
+            )
+            await self._audit(moderator, "reply", f"ticket {ticket_id}", detail, now)
+        self._tell(TicketChange(ticket_id, "replied", moderator))
         return outbox_id
+
+    async def add_note(self, ticket_id: int, moderator: str, text: str) -> None:
+        """An internal note: in the transcript for colleagues, never in the outbox."""
+        now = _now()
+        async with self._transaction():
+            ticket = await self._ticket_by_id(ticket_id)
+            if ticket is None:
+                raise TicketNotOpen(ticket_id)
+            await self.db.execute(
+                "INSERT INTO transcript (conversation_id, author, text, at, by_user) "
+                "VALUES (?, 'note', ?, ?, ?)",
+                (ticket.conversation_id, text, now, moderator),
+            )
+            await self._audit(moderator, "note", f"ticket {ticket_id}", "", now)
+        self._tell(TicketChange(ticket_id, "note", moderator))
+
+    async def claim_ticket(
+        self, ticket_id: int, moderator: str, *, force: bool = False
+    ) -> TicketSummary:
+        now = _now()
+        async with self._transaction():
+            ticket = await self._open_ticket(ticket_id)
+            self._check_claim(ticket, moderator, force)
+            await self.db.execute(
+                "UPDATE tickets SET claimed_by = ?, claimed_at = ? WHERE id = ?",
+                (moderator, now, ticket_id),
+            )
+            detail = (
+                f"taken from {ticket.claimed_by}"
+                if ticket.claimed_by not in (None, moderator)
+                else ""
+            )
+            await self._audit(moderator, "claim", f"ticket {ticket_id}", detail, now)
+        self._tell(TicketChange(ticket_id, "claimed", moderator))
+        return await self._open_ticket(ticket_id)
+
+    async def release_ticket(
+        self, ticket_id: int, moderator: str, *, force: bool = False
+    ) -> TicketSummary:
+        now = _now()
+        async with self._transaction():
+            ticket = await self._open_ticket(ticket_id)
+            self._check_claim(ticket, moderator, force)
+            await self.db.execute(
+                "UPDATE tickets SET claimed_by = NULL, claimed_at = NULL WHERE id = ?",
+                (ticket_id,),
+            )
+            detail = f"held by {ticket.claimed_by}" if ticket.claimed_by else "was unclaimed"
+            await self._audit(moderator, "release", f"ticket {ticket_id}", detail, now)
+        self._tell(TicketChange(ticket_id, "released", moderator))
+        return await self._open_ticket(ticket_id)
 
     async def close_ticket(
         self, ticket_id: int, moderator: str, closing_note: Reply | None
     ) -> None:
         now = _now()
         async with self._transaction():
-            ticket = await self._ticket_by_id(ticket_id)
-            if ticket is None or ticket.status is not TicketStatus.OPEN:
-                raise TicketNotOpen(ticket_id)
+            ticket = await self._open_ticket(ticket_id)
             await self.db.execute(
                 "UPDATE tickets SET status = 'closed', closed_at = ?, closed_by = ? WHERE id = ?",
                 (now, moderator, ticket_id),
@@ -502,6 +664,39 @@ class SqliteStore:
             )
             if closing_note is not None:
                 await self._queue_reply(closing_note, ticket.conversation_id, None, now)
+            await self._audit(moderator, "close", f"ticket {ticket_id}", "", now)
+        self._tell(TicketChange(ticket_id, "closed", moderator))
+
+    async def reopen_ticket(self, ticket_id: int, moderator: str) -> TicketSummary:
+        """Open a closed ticket again: the bot falls silent in that conversation once more.
+
+        Refused (TicketNotOpen) when the conversation has another open ticket meanwhile:
+        one conversation has at most one open ticket.
+        """
+        now = _now()
+        async with self._transaction():
+            ticket = await self._ticket_by_id(ticket_id)
+            if ticket is None or ticket.status is not TicketStatus.CLOSED:
+                raise TicketNotOpen(ticket_id)
+            row = await self._one(
+                "SELECT open_ticket_id FROM conversations WHERE id = ?", (ticket.conversation_id,)
+            )
+            if row is not None and row[0] is not None:
+                raise TicketNotOpen(ticket_id)
+            await self.db.execute(
+                "UPDATE tickets SET status = 'open', closed_at = NULL, closed_by = NULL, "
+                "claimed_by = ?, claimed_at = ? WHERE id = ?",
+                (moderator, now, ticket_id),
+            )
+            # followup_sent = 1: the player already heard "a colleague will answer".
+            await self.db.execute(
+                "UPDATE conversations SET mode = 'handoff', open_ticket_id = ?, followup_sent = 1, "
+                "clarify_options = '[]', updated_at = ? WHERE id = ?",
+                (ticket_id, now, ticket.conversation_id),
+            )
+            await self._audit(moderator, "reopen", f"ticket {ticket_id}", "", now)
+        self._tell(TicketChange(ticket_id, "reopened", moderator))
+        return await self._open_ticket(ticket_id)
 
     # -- polling cursors -------------------------------------------------------------
 
@@ -520,11 +715,143 @@ class SqliteStore:
 
     # -- reports -----------------------------------------------------------------
 
-    async def dead_letters(self) -> list[DeadLetter]:
+    _DEAD_LETTER_COLUMNS = (
+        "id, kind, ref_id, reason, created_at, resolution, resolved_by, resolved_at"
+    )
+
+    async def dead_letters(self, *, include_resolved: bool = False) -> list[DeadLetter]:
+        where = "" if include_resolved else "WHERE resolution IS NULL "
         rows = await self._all(
-            "SELECT id, kind, ref_id, reason, created_at FROM dead_letters ORDER BY id DESC LIMIT 500"
+            f"SELECT {self._DEAD_LETTER_COLUMNS} FROM dead_letters {where}"
+            "ORDER BY id DESC LIMIT 500"
         )
         return [DeadLetter(*r) for r in rows]
+
+    async def _unresolved_dead_letter(self, dead_letter_id: int) -> DeadLetter:
+        row = await self._one(
+            f"SELECT {self._DEAD_LETTER_COLUMNS} FROM dead_letters "
+            "WHERE id = ? AND resolution IS NULL",
+            (dead_letter_id,),
+        )
+        if row is None:
+            raise DeadLetterGone(dead_letter_id)
+        return DeadLetter(*row)
+
+    async def retry_dead_letter(self, dead_letter_id: int, actor: str) -> DeadLetter:
+        """Give it another go: an outbox row is pending again (attempts from zero), an event
+        is ``accepted`` again. The caller hands a retried event to the processor."""
+        now = _now()
+        async with self._transaction():
+            letter = await self._unresolved_dead_letter(dead_letter_id)
+            if letter.kind == "outbox":
+                await self.db.execute(
+                    "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ? "
+                    "WHERE id = ? AND status = 'dead'",
+                    (now, letter.ref_id),
+                )
+            else:
+                await self.db.execute(
+                    "UPDATE events SET status = 'accepted', reason = NULL, processed_at = NULL "
+                    "WHERE id = ? AND status = 'dead'",
+                    (letter.ref_id,),
+                )
+            await self._resolve(letter, "retried", actor, now)
+        return letter
+
+    async def discard_dead_letter(self, dead_letter_id: int, actor: str) -> DeadLetter:
+        """Nothing more is tried; the row stays, marked, for the record."""
+        now = _now()
+        async with self._transaction():
+            letter = await self._unresolved_dead_letter(dead_letter_id)
+            await self._resolve(letter, "discarded", actor, now)
+        return letter
+
+    async def _resolve(self, letter: DeadLetter, resolution: str, actor: str, now: str) -> None:
+        await self.db.execute(
+            "UPDATE dead_letters SET resolution = ?, resolved_by = ?, resolved_at = ? WHERE id = ?",
+            (resolution, actor, now, letter.id),
+        )
+        await self._audit(
+            actor,
+            {"retried": "dead_letter_retry", "discarded": "dead_letter_discard"}[resolution],
+            f"dead letter {letter.id}",
+            f"{letter.kind} {letter.ref_id}: {letter.reason}",
+            now,
+        )
+
+    # -- console users and audit log ------------------------------------------------
+
+    async def add_user(self, name: str, role: str, password_hash: str) -> UserRecord:
+        now = _now()
+        async with self._transaction():
+            if await self._one("SELECT 1 FROM users WHERE name = ?", (name,)):
+                raise UserExists(name)
+            await self.db.execute(
+                "INSERT INTO users (name, role, password_hash, created_at) VALUES (?, ?, ?, ?)",
+                (name, role, password_hash, now),
+            )
+        return UserRecord(name, role, password_hash, now)
+
+    async def get_user(self, name: str) -> UserRecord | None:
+        row = await self._one(
+            "SELECT name, role, password_hash, created_at FROM users WHERE name = ?", (name,)
+        )
+        return UserRecord(*row) if row else None
+
+    async def list_users(self) -> list[UserRecord]:
+        rows = await self._all(
+            "SELECT name, role, password_hash, created_at FROM users ORDER BY name"
+        )
+        return [UserRecord(*r) for r in rows]
+
+    async def record_audit(
+        self, actor: str, action: str, target: str = "", detail: str = ""
+    ) -> None:
+        async with self._transaction():
+            await self._audit(actor, action, target, detail, _now())
+
+    async def audit_entries(self, limit: int = 200, actor: str | None = None) -> list[AuditEntry]:
+        where, params = ("WHERE actor = ? ", (actor,)) if actor else ("", ())
+        rows = await self._all(
+            f"SELECT id, at, actor, action, target, detail FROM audit_log {where}"
+            "ORDER BY id DESC LIMIT ?",
+            (*params, max(1, min(limit, 1000))),
+        )
+        return [AuditEntry(*r) for r in rows]
+
+    # -- dashboard figures -----------------------------------------------------------
+
+    async def messages_per_day(self, days: int = 30) -> list[tuple[str, str, int]]:
+        """(day, channel, messages received) for the last ``days`` days, oldest first."""
+        rows = await self._all(
+            "SELECT substr(received_at, 1, 10) AS day, channel, COUNT(*) FROM events "
+            "WHERE received_at >= date('now', ?) GROUP BY day, channel ORDER BY day, channel",
+            (f"-{int(days)} days",),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def decision_counts(self) -> dict[str, int]:
+        """Processed events by the decision recorded for them (answer, clarify, escalate…)."""
+        rows = await self._all(
+            "SELECT COALESCE(json_extract(decision_json, '$.decision'), status), COUNT(*) "
+            "FROM events WHERE status != 'accepted' GROUP BY 1"
+        )
+        return {str(r[0]): r[1] for r in rows}
+
+    async def ticket_reason_counts(self) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT reason, COUNT(*) FROM tickets GROUP BY reason ORDER BY 2 DESC"
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def first_responses(self, limit: int = 10000) -> list[FirstResponse]:
+        rows = await self._all(
+            "SELECT id, COALESCE(first_response_by, claimed_by, '?'), lang, "
+            "(julianday(first_response_at) - julianday(opened_at)) * 86400.0 FROM tickets "
+            "WHERE first_response_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [FirstResponse(r[0], r[1], r[2], max(0.0, float(r[3]))) for r in rows]
 
     async def resolution_counts(self) -> dict[str, int]:
         """FAQ answers by what the player said after: confirmed (yes), rejected (no), assumed
