@@ -12,6 +12,8 @@ Run: ``.venv/bin/python bench/calibrate.py``.
 
 from __future__ import annotations
 
+import contextlib
+import io
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -44,10 +46,17 @@ class _Collector:
 
 def needs_a_person() -> list[str]:
     collector = _Collector()
-    pytest.main(
-        ["--collect-only", "-q", "-p", "no:cacheprovider", str(ROOT / "tests" / "test_triage.py")],
-        plugins=[collector],
-    )
+    with contextlib.redirect_stdout(io.StringIO()):
+        pytest.main(
+            [
+                "--collect-only",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                str(ROOT / "tests" / "test_triage.py"),
+            ],
+            plugins=[collector],
+        )
     return collector.texts
 
 
