@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bots.events import Reply, ReplyOption
+from bots.text_split import split_text as split_at_breaks
 
 MAX_MESSAGE_UTF16 = 4096
 """Telegram's limit for one message's text, counted in UTF-16 code units."""
@@ -75,43 +76,5 @@ def utf16_length(text: str) -> int:
 
 
 def split_text(text: str, limit: int = MAX_MESSAGE_UTF16) -> list[str]:
-    """Cut ``text`` into messages of at most ``limit`` UTF-16 units.
-
-    Prefers the last paragraph break, then line break, then space inside the limit; only a
-    single unbroken run longer than the limit is cut mid-word. The separator at a cut is
-    dropped; nothing else is lost.
-    """
-    parts: list[str] = []
-    rest = text
-    while utf16_length(rest) > limit:
-        window = _longest_prefix(rest, limit)
-        cut, skip = _break_in(window)
-        parts.append(rest[:cut])
-        rest = rest[cut + skip :]
-    if rest or not parts:
-        parts.append(rest)
-    return parts
-
-
-def _longest_prefix(text: str, limit: int) -> str:
-    """The longest prefix of ``text`` that fits ``limit`` UTF-16 units."""
-    window = text[:limit]  # every character is at least one unit
-    while utf16_length(window) > limit:
-        overflow = utf16_length(window) - limit
-        window = window[: len(window) - max(1, overflow // 2)]
-    return window
-
-
-def _break_in(window: str) -> tuple[int, int]:
-    """Where to cut inside ``window`` and how many separator characters to drop there.
-
-    A coarser break wins only if it keeps at least half the window, so an early paragraph
-    break does not leave a stub message when a line break sits near the limit.
-    """
-    separators = ("\n\n", "\n", " ")
-    for minimum in (max(1, len(window) // 2), 1):
-        for separator in separators:
-            position = window.rfind(separator)
-            if position >= minimum:
-                return position, len(separator)
-    return len(window), 0
+    """Cut ``text`` into messages of at most ``limit`` UTF-16 units (Telegram's measure)."""
+    return split_at_breaks(text, limit, utf16_length)

@@ -40,6 +40,7 @@ from bots.social.meta.convert import (
 from bots.social.meta.graph import GraphClient, GraphRejected
 from bots.social.meta.payloads import WebhookPayload
 from bots.social.meta.settings import MetaSettings
+from bots.text_split import split_text
 
 log = logging.getLogger(__name__)
 
@@ -323,35 +324,8 @@ def split_message(text: str, surface: Surface) -> list[str]:
     Messenger takes 2000 characters per message, Instagram 1000 bytes of UTF-8.
     """
     if surface is Surface.INSTAGRAM:
-        limit, measure = INSTAGRAM_TEXT_LIMIT_BYTES, _utf8_length
-    else:
-        limit, measure = MESSENGER_TEXT_LIMIT_CHARS, len
-    parts: list[str] = []
-    rest = text.strip()
-    while measure(rest) > limit:
-        cut = _longest_prefix_within(rest, limit, measure)
-        window = rest[:cut]
-        for separator in ("\n\n", "\n", ". ", " "):
-            at = window.rfind(separator)
-            if at > cut // 2:
-                cut = at + len(separator)
-                break
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not parts:
-        parts.append(rest)
-    return parts
-
-
-def _longest_prefix_within(text: str, limit: int, measure: Callable[[str], int]) -> int:
-    low, high = 1, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if measure(text[:middle]) <= limit:
-            low = middle
-        else:
-            high = middle - 1
-    return low
+        return split_text(text.strip(), INSTAGRAM_TEXT_LIMIT_BYTES, _utf8_length)
+    return split_text(text.strip(), MESSENGER_TEXT_LIMIT_CHARS)
 
 
 def _utf8_length(text: str) -> int:

@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bots.events import ReplyOption
+from bots.text_split import split_text
 
 TWEET_LIMIT = 280
 DM_LIMIT_CHARS = 10_000
@@ -82,21 +83,7 @@ def options_block(options: Sequence[ReplyOption]) -> str:
 
 def split_direct_message(text: str, limit: int = DM_LIMIT_CHARS) -> list[str]:
     """Cut a text into DMs X accepts (10,000 characters each) at paragraph or word ends."""
-    parts: list[str] = []
-    rest = text.strip()
-    while len(rest) > limit:
-        window = rest[:limit]
-        cut = limit
-        for separator in ("\n\n", "\n", " "):
-            at = window.rfind(separator)
-            if at > limit // 2:
-                cut = at + len(separator)
-                break
-        parts.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip()
-    if rest or not parts:
-        parts.append(rest)
-    return parts
+    return split_text(text.strip(), limit)
 
 
 def _weight(text: str) -> int:
