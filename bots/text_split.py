@@ -22,7 +22,7 @@ def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> li
     parts: list[str] = []
     rest = text
     while measure(rest) > limit:
-        window = rest[: _longest_prefix_within(rest, limit, measure)]
+        window = rest[: max(1, longest_prefix_within(rest, limit, measure))]
         cut, skip = _break_in(window)
         parts.append(rest[:cut])
         rest = rest[cut + skip :]
@@ -31,8 +31,9 @@ def split_text(text: str, limit: int, measure: Callable[[str], int] = len) -> li
     return parts
 
 
-def _longest_prefix_within(text: str, limit: int, measure: Callable[[str], int]) -> int:
-    low, high = 1, len(text)
+def longest_prefix_within(text: str, limit: int, measure: Callable[[str], int]) -> int:
+    """Length of the longest prefix of ``text`` that ``measure`` counts within ``limit``."""
+    low, high = 0, len(text)
     while low < high:
         middle = (low + high + 1) // 2
         if measure(text[:middle]) <= limit:

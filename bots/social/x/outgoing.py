@@ -12,7 +12,7 @@ import unicodedata
 from collections.abc import Sequence
 
 from bots.events import ReplyOption
-from bots.text_split import split_text
+from bots.text_split import longest_prefix_within, split_text
 
 TWEET_LIMIT = 280
 DM_LIMIT_CHARS = 10_000
@@ -65,7 +65,7 @@ def fit_tweet(text: str, tail: str = "", limit: int = TWEET_LIMIT) -> str:
     budget = limit - (tweet_length("\n\n" + tail) if tail else 0) - tweet_length(" " + ELLIPSIS)
     if budget <= 0:
         return _hard_cut(tail, limit)
-    prefix = text[: _longest_prefix_within(text, budget)]
+    prefix = text[: longest_prefix_within(text, budget, tweet_length)]
     sentence_ends = [m.end() for m in _SENTENCE_END.finditer(prefix + " ")]
     if sentence_ends and sentence_ends[-1] >= len(prefix) // 2:
         short = prefix[: sentence_ends[-1]].rstrip() + " " + ELLIPSIS
@@ -96,16 +96,5 @@ def _join(text: str, tail: str) -> str:
     return f"{text}\n\n{tail}" if text and tail else text or tail
 
 
-def _longest_prefix_within(text: str, budget: int) -> int:
-    low, high = 0, len(text)
-    while low < high:
-        middle = (low + high + 1) // 2
-        if tweet_length(text[:middle]) <= budget:
-            low = middle
-        else:
-            high = middle - 1
-    return low
-
-
 def _hard_cut(text: str, limit: int) -> str:
-    return text[: _longest_prefix_within(text, limit - 1)].rstrip() + ELLIPSIS
+    return text[: longest_prefix_within(text, limit - 1, tweet_length)].rstrip() + ELLIPSIS
