@@ -42,6 +42,17 @@ class CursorStore(Protocol):
     async def set_cursor(self, name: str, value: str) -> None: ...
 
 
+class SendJournal(Protocol):
+    """Where an adapter notes that a reply is about to leave, right before the network call.
+
+    For platforms without an idempotency key: a crash after this point leaves the reply in
+    doubt (the player may have it), and the runtime dead-letters it instead of sending it
+    again. An adapter without a journal is resent after a crash (at least once).
+    """
+
+    async def begin_send(self, delivery_id: int) -> None: ...
+
+
 @runtime_checkable
 class Channel(Protocol):
     """An adapter: it feeds events in through the runtime's ``accept`` and delivers replies.

@@ -30,6 +30,9 @@ from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
 
+OUTBOX_STOP_SECONDS = 10.0
+"""How long a clean stop waits for the sends under way (each is bounded by its timeout)."""
+
 
 class Croupier:
     """One running service: store, content, processor, outbox, channels and web app."""
@@ -61,7 +64,9 @@ class Croupier:
         self.telegram: TelegramChannel | None = None
         telegram_settings = telegram_settings_from(channel_environment or {})
         if telegram_settings is not None:
-            self.telegram = TelegramChannel(telegram_settings, self.processor.accept, self.store)
+            self.telegram = TelegramChannel(
+                telegram_settings, self.processor.accept, self.store, send_journal=self.store
+            )
             self.channels.register(self.telegram)
         self.x: XChannel | None = None
         x_settings = x_settings_from(channel_environment or {})
@@ -102,6 +107,7 @@ class Croupier:
         self.web.on_shutdown.append(self._end_live_streams)
         self.web.router.add_get("/healthz", self._health)
         self._tasks: list[asyncio.Task[None]] = []
+        self._outbox_task: asyncio.Task[None] | None = None
 
     def _phrase(self, key: str, lang: str) -> str:
         responder = self.content.responder
@@ -141,9 +147,10 @@ class Croupier:
         await asyncio.to_thread(self.content.load_now)
         await asyncio.to_thread(self.parts.languages.warm_up)
         await self.store.open()
+        self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._tasks = [
             asyncio.create_task(self.processor.run(), name="processor"),
-            asyncio.create_task(self.outbox.run(), name="outbox"),
+            self._outbox_task,
             asyncio.create_task(
                 self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
             ),
@@ -155,6 +162,11 @@ class Croupier:
 
     async def stop(self) -> None:
         self.live_feed.close()  # ends open console event streams
+        if self._outbox_task is not None:
+            # Sends under way finish first (channels still open): none is left in doubt.
+            self.outbox.stop()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(self._outbox_task), OUTBOX_STOP_SECONDS)
         if self.telegram is not None:
             await self.telegram.stop()  # before the store closes: polling saves its offset
         if self.x is not None:

@@ -44,15 +44,23 @@ class Outbox:
         self._max_attempts = max_attempts
         self._send_timeout = send_timeout
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Make :meth:`run` return once the sends under way have finished, so that a clean
+        stop leaves no row ``sending`` (in doubt) behind."""
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        while True:
+        await self.settle_interrupted_sends()
+        while not self._stopping:
             self._wake.clear()
             sent_any = await self.flush_due()
-            if sent_any:
+            if sent_any or self._stopping:
                 continue
             next_due = await self._store.next_outbox_due()
             timeout = IDLE_POLL_SECONDS
@@ -62,6 +70,14 @@ class Outbox:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+
+    async def settle_interrupted_sends(self) -> None:
+        """Rows a crash left ``sending`` (an adapter had begun the network call) become dead
+        letters rather than being sent again: the player may already have them. At most
+        once here: a moderator sees the dead letter and can retry it, while a duplicate
+        answer would reach the player unasked."""
+        for outbox_id in await self._store.settle_interrupted_sends():
+            log.warning("outbox %d: dead letter: the service stopped during its send", outbox_id)
 
     async def flush_due(self) -> bool:
         """Send what is due now; returns True if anything was attempted."""

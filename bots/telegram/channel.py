@@ -32,7 +32,13 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
-from bots.channel import AcceptEvent, CursorStore, DeliveryError, DeliveryResult
+from bots.channel import (
+    AcceptEvent,
+    CursorStore,
+    DeliveryError,
+    DeliveryResult,
+    SendJournal,
+)
 from bots.events import EventKind, Reply
 from bots.telegram.convert import CHANNEL_NAME, BotIdentity, update_to_event
 from bots.telegram.outgoing import (
@@ -61,11 +67,18 @@ class TelegramChannel:
     name = CHANNEL_NAME
 
     def __init__(
-        self, settings: TelegramSettings, accept: AcceptEvent, cursors: CursorStore
+        self,
+        settings: TelegramSettings,
+        accept: AcceptEvent,
+        cursors: CursorStore,
+        send_journal: SendJournal | None = None,
     ) -> None:
+        """``send_journal``: sendMessage has no idempotency key, so with a journal a send
+        cut off by a crash is dead-lettered (at most once); without, it is sent again."""
         self._settings = settings
         self._accept = accept
         self._cursors = cursors
+        self._send_journal = send_journal
         self._bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.api_base_url,
@@ -267,6 +280,8 @@ class TelegramChannel:
         last_message: Message | None = None
         for index in range(self._parts_sent.get(delivery_id, 0), len(parts)):
             await self._pacer.wait_turn(chat_id)
+            if self._send_journal is not None and last_message is None:
+                await self._send_journal.begin_send(delivery_id)  # in doubt from here
             try:
                 last_message = await self._bot.send_message(
                     chat_id=chat_id,

@@ -57,6 +57,9 @@ class WebChatChannel:
         self._accept = accept
         self._history = history
         self._sockets: dict[str, set[web.WebSocketResponse]] = defaultdict(set)
+        self._catching_up: dict[web.WebSocketResponse, dict[int, str]] = {}
+        """Sockets still being sent their history, with the live frames held meanwhile: the
+        page drops any reply id not above the last it showed, so ids must go out in order."""
 
     def add_routes(self, app: web.Application) -> None:
         app.router.add_get("/", self.page)
@@ -106,14 +109,28 @@ class WebChatChannel:
             after = 0
         socket = web.WebSocketResponse(heartbeat=30)
         await socket.prepare(request)
+        held: dict[int, str] = {}
+        self._catching_up[socket] = held
         self._sockets[session_id].add(socket)
         try:
-            for reply_id, reply in await self._history(CHANNEL_NAME, session_id, after):
-                await socket.send_str(reply_frame(reply_id, reply))
+            frames = {
+                reply_id: reply_frame(reply_id, reply)
+                for reply_id, reply in await self._history(CHANNEL_NAME, session_id, after)
+            }
+            last_sent = after
+            while frames:
+                for reply_id in sorted(frames):
+                    if reply_id > last_sent:
+                        await socket.send_str(frames[reply_id])
+                        last_sent = reply_id
+                frames = dict(held)  # delivered while we were sending
+                held.clear()
+            del self._catching_up[socket]  # live from here: deliver() sends directly
             async for frame in socket:
                 if frame.type in (WSMsgType.ERROR, WSMsgType.CLOSE):
                     break
         finally:
+            self._catching_up.pop(socket, None)
             self._sockets[session_id].discard(socket)
             if not self._sockets[session_id]:
                 del self._sockets[session_id]
@@ -123,6 +140,10 @@ class WebChatChannel:
         """Push to open sockets; a closed browser catches up from history on reconnect."""
         frame = reply_frame(delivery_id, reply)
         for socket in list(self._sockets.get(reply.conversation_key, ())):
+            held = self._catching_up.get(socket)
+            if held is not None:
+                held[delivery_id] = frame
+                continue
             try:
                 await socket.send_str(frame)
             except ConnectionError:

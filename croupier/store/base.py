@@ -71,6 +71,15 @@ class Store(Protocol):
 
     async def next_outbox_due(self) -> datetime | None: ...
 
+    async def begin_send(self, outbox_id: int) -> None:
+        """An adapter is about to call its platform for this row (``sending``); see
+        :class:`bots.channel.SendJournal`."""
+        ...
+
+    async def settle_interrupted_sends(self) -> list[int]:
+        """At start-up: rows still ``sending`` become dead letters; returns their ids."""
+        ...
+
     async def mark_sent(self, outbox_id: int, platform_message_id: str | None) -> None: ...
 
     async def schedule_retry(
@@ -122,7 +131,11 @@ class Store(Protocol):
 
     async def delivered_replies(
         self, channel: str, conversation_key: str, after_id: int
-    ) -> list[tuple[int, Reply]]: ...
+    ) -> list[tuple[int, Reply]]:
+        """Replies after ``after_id`` that are sent or on their way (not dead), in order: a
+        web chat page that connects between a push and the outbox recording it still gets
+        the reply (the push may also reach it; the page shows a reply id once)."""
+        ...
 
     async def get_cursor(self, name: str) -> str | None:
         """A polling position (Telegram update offset, X since_id) that survives restarts."""

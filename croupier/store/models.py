@@ -36,6 +36,9 @@ class TicketStatus(StrEnum):
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
+    """An adapter began the network call, the outcome is not recorded yet. Found at start-up
+    it means the service died mid-send: the player may or may not have the reply."""
     SENT = "sent"
     DEAD = "dead"
 

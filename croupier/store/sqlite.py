@@ -433,6 +433,35 @@ class SqliteStore:
         row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
         return datetime.fromisoformat(row[0]) if row and row[0] else None
 
+    async def begin_send(self, outbox_id: int) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'sending' WHERE id = ? AND status = 'pending'",
+                (outbox_id,),
+            )
+
+    async def settle_interrupted_sends(self) -> list[int]:
+        now = _now()
+        reason = (
+            "in doubt: the service stopped during the send, the player may already have "
+            "this reply; not sent again to avoid a duplicate"
+        )
+        async with self._transaction():
+            rows = await self._all("SELECT id FROM outbox WHERE status = 'sending'")
+            in_doubt = [int(row[0]) for row in rows]
+            for row_id in in_doubt:
+                await self.db.execute(
+                    "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
+                    "WHERE id = ?",
+                    (reason, row_id),
+                )
+                await self.db.execute(
+                    "INSERT INTO dead_letters (kind, ref_id, reason, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    ("outbox", row_id, reason, now),
+                )
+        return in_doubt
+
     async def mark_sent(self, outbox_id: int, platform_message_id: str | None) -> None:
         async with self._transaction():
             await self.db.execute(
@@ -444,8 +473,8 @@ class SqliteStore:
     async def schedule_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
         async with self._transaction():
             await self.db.execute(
-                "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? "
-                "WHERE id = ?",
+                "UPDATE outbox SET status = 'pending', attempts = attempts + 1, "
+                "next_attempt_at = ?, last_error = ? WHERE id = ?",
                 (_iso(next_attempt_at), error[:500], outbox_id),
             )
 
@@ -467,7 +496,7 @@ class SqliteStore:
     ) -> list[tuple[int, Reply]]:
         rows = await self._all(
             "SELECT id, reply_json FROM outbox WHERE channel = ? AND conversation_key = ? "
-            "AND status = 'sent' AND id > ? ORDER BY id LIMIT 500",
+            "AND status <> 'dead' AND id > ? ORDER BY id LIMIT 500",
             (channel, conversation_key, after_id),
         )
         return [(r[0], Reply.model_validate_json(r[1])) for r in rows]
