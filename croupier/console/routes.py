@@ -8,6 +8,7 @@ Pages get their data from the JSON API and render it with ``textContent`` only.
 
 from __future__ import annotations
 
+import functools
 import html
 import logging
 import secrets
@@ -56,6 +57,18 @@ STATIC_FILES = {
     "vendor/chart.umd.js": "text/javascript",
 }
 """The only files served under /console/static/: an allow-list, no directory walking."""
+
+
+@functools.cache
+def _page_template(name: str) -> str:
+    """A page with the shared header (navigation, user, log-out form) put in, read once:
+    no file I/O on the event loop per request."""
+    text = (STATIC_DIR / name).read_text(encoding="utf-8")
+    if "__HEADER__" in text:
+        text = text.replace(
+            "__HEADER__", (STATIC_DIR / "_header.html").read_text(encoding="utf-8")
+        )
+    return text
 
 
 class ConsoleRoutes:
@@ -112,10 +125,7 @@ class ConsoleRoutes:
     # -- pages -------------------------------------------------------------------
 
     def _page(self, name: str, replacements: dict[str, str]) -> web.Response:
-        text = (STATIC_DIR / name).read_text(encoding="utf-8")
-        if "__HEADER__" in text:  # the shared header (navigation, user, log-out form)
-            header = (STATIC_DIR / "_header.html").read_text(encoding="utf-8")
-            text = text.replace("__HEADER__", header)
+        text = _page_template(name)
         for placeholder, value in replacements.items():
             text = text.replace(placeholder, html.escape(value, quote=True))
         return web.Response(text=text, content_type="text/html", headers=_SECURITY_HEADERS)
@@ -144,11 +154,14 @@ class ConsoleRoutes:
         content_type = STATIC_FILES.get(name)
         if content_type is None:
             raise web.HTTPNotFound()
-        return web.Response(
-            body=(STATIC_DIR / name).read_bytes(),
-            content_type=content_type,
-            charset="utf-8",
-            headers={"X-Content-Type-Options": "nosniff", "Cache-Control": "max-age=300"},
+        # FileResponse reads off the event loop (sendfile or a worker thread).
+        return web.FileResponse(
+            STATIC_DIR / name,
+            headers={
+                "Content-Type": f"{content_type}; charset=utf-8",
+                "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "max-age=300",
+            },
         )
 
     async def me(self, request: web.Request) -> web.Response:
