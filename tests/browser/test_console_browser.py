@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 
 from croupier.app import Croupier
+from croupier.console.users import Role, add_user
 from tests.browser.conftest import LAPTOP, PHONE
 from tests.conftest import CONSOLE_PASSWORD, PlayerChat, phrase
 
@@ -144,3 +145,58 @@ async def test_workbench_shows_the_bots_decision_on_a_phone(
     assert "withdrawal-time" in await page.inner_text("#wb-result")
     assert await fits_the_viewport(page)
     await page.screenshot(path=str(screenshot_dir / "workbench-phone.png"), full_page=True)
+
+
+async def _signed_in_as(chromium: Any, console_url: str, user: str, password: str) -> Any:
+    context = await chromium.new_context(viewport=LAPTOP)
+    page = await context.new_page()
+    await page.goto(console_url + "/console/login")
+    await page.fill("#username", user)
+    await page.fill("#password", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_url(console_url + "/console")
+    await page.wait_for_selector("#live-state.on")
+    return page
+
+
+async def test_canned_reply_reaches_the_player_and_a_second_moderator_sees_the_claim(
+    chromium: Any,
+    console_url: str,
+    croupier: Croupier,
+    player_chat: PlayerChat,
+    screenshot_dir: Path,
+) -> None:
+    await add_user(croupier.store, "ola", Role.MODERATOR, "second moderator password 1")
+    anna = await signed_in_page(chromium, console_url, LAPTOP)
+    ola = await _signed_in_as(chromium, console_url, "ola", "second moderator password 1")
+
+    await player_chat.say("I want to talk to a real person please")
+    await player_chat.next_reply()
+    await anna.wait_for_selector(".ticket-row", timeout=5000)
+    await anna.screenshot(path=str(screenshot_dir / "queue-laptop.png"))
+    await anna.click(".ticket-row")
+    await anna.click("#claim-button")
+    await anna.wait_for_selector("text=Claimed by you")
+
+    await ola.wait_for_selector(".ticket-row", timeout=5000)
+    await ola.click(".ticket-row")
+    await ola.wait_for_selector("text=Claimed by moderator")
+
+    responder = croupier.content.responder
+    assert responder is not None
+    canned = responder.decider.index.faq.get("support-contact")
+    assert canned is not None
+    await anna.wait_for_selector("#canned option >> nth=1", state="attached")
+    titles = await anna.eval_on_selector_all("#canned option", "os => os.map(o => o.textContent)")
+    index = next(i for i, title in enumerate(titles) if "support" in title.lower()) - 1
+    await anna.select_option("#canned", str(index))
+    assert await anna.input_value("#reply-text") == canned.answer["en"]
+    await anna.keyboard.press("Control+Enter")
+    reply = await player_chat.next_reply()
+    assert (reply["author"], reply["text"]) == ("moderator", canned.answer["en"])
+
+    refused = await ola.evaluate(
+        """async () => (await fetch('/console/api/tickets/1/close', {method: 'POST',
+             headers: {'Content-Type': 'application/json'}, body: '{}'})).status"""
+    )
+    assert refused == 403, "a POST without the CSRF token is refused"
