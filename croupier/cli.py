@@ -14,7 +14,7 @@ from croupier.decisions import DecisionParts, FaqLoadFailed, build_decider
 from faq.loader import load_faq_dir
 from faq.model import DEFAULT_LANGUAGES
 from faq.texts import load_bot_texts
-from handlers.decide import Decision, MatchSettings
+from handlers.decide import MatchSettings
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -51,19 +51,6 @@ def _read_questions(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | Non
         yield number, item, ""
 
 
-def decision_record(item_id: object, decision: Decision) -> dict[str, Any]:
-    return {
-        "id": item_id,
-        "decision": decision.kind.value,
-        "faq_id": decision.faq_id,
-        "also_faq_ids": list(decision.also_faq_ids),
-        "lang": decision.lang,
-        "reason": decision.reason,
-        "options": list(decision.options),
-        "score": decision.score,
-    }
-
-
 def cmd_faq_batch(args: argparse.Namespace) -> int:
     settings = MatchSettings(answer_threshold=args.threshold) if args.threshold else None
     try:
@@ -86,7 +73,7 @@ def cmd_faq_batch(args: argparse.Namespace) -> int:
                 print(f"{args.questions}:{number}: {error}", file=sys.stderr)
                 continue
             decision = decider.decide(item["text"])
-            print(json.dumps(decision_record(item["id"], decision), ensure_ascii=False))
+            print(json.dumps({"id": item["id"], **decision.record()}, ensure_ascii=False))
             if show_progress and count % 100 == 0:
                 print(f"\r{count} messages decided", end="", file=sys.stderr, flush=True)
     if show_progress:

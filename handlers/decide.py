@@ -79,6 +79,21 @@ class Decision:
     def score(self) -> float:
         return self.candidates[0].score if self.candidates else 0.0
 
+    def record(self) -> dict[str, object]:
+        """The decision as ``faq batch`` prints it and the store keeps it for analytics."""
+        return {
+            "decision": self.kind.value,
+            "faq_id": self.faq_id,
+            "also_faq_ids": list(self.also_faq_ids),
+            "lang": self.lang,
+            "detected_lang": self.detected_lang,
+            "reason": self.reason,
+            "score": self.score,
+            "runner_up": self.candidates[1].entry_id if len(self.candidates) > 1 else None,
+            "options": list(self.options),
+            "evidence": self.evidence,
+        }
+
 
 @dataclass(frozen=True)
 class SmallTalk:
@@ -237,7 +252,7 @@ class Decider:
             vote = top.example_lang
         vote_is_strong = top is not None and top.example_lang_similarity >= STRONG_LANGUAGE_VOTE
         sure = guess is not None and guess.confidence >= CONFIDENT_LANGUAGE
-        if guess is not None and sure and guess.lang in available:
+        if sure and guess is not None and guess.lang in available:
             detected = guess.lang
         elif vote is not None and (
             guess is None

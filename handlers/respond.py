@@ -52,7 +52,7 @@ class Responder:
                 )
             if feedback == "no":
                 decision = Decision(DecisionKind.ESCALATE, lang, lang, reason="answer_not_helpful")
-                return self._escalate(event, decision, _record(decision), (), feedback="no")
+                return self._escalate(event, decision, decision.record(), (), feedback="no")
         if state.mode is ConversationMode.CLARIFY and not has_attachment:
             picked = _picked_option(event, len(state.clarify_options))
             if picked is not None:
@@ -74,7 +74,7 @@ class Responder:
         decision = self.decider.decide(
             event.text, has_attachment=has_attachment, language_hint=event.language_hint
         )
-        record = _record(decision)
+        record = decision.record()
         notes: tuple[Reply, ...] = ()
         if event.text_truncated:
             notes = (self._reply(event, self.texts.get("message_truncated", decision.lang)),)
@@ -256,19 +256,3 @@ def _picked_option(event: Event, option_count: int) -> int | None:
     if number is not None and 1 <= number <= option_count:
         return number
     return None
-
-
-def _record(decision: Decision) -> dict[str, object]:
-    top = decision.candidates[0] if decision.candidates else None
-    return {
-        "decision": decision.kind.value,
-        "faq_id": decision.faq_id,
-        "lang": decision.lang,
-        "detected_lang": decision.detected_lang,
-        "reason": decision.reason,
-        "score": top.score if top else 0.0,
-        "runner_up": decision.candidates[1].entry_id if len(decision.candidates) > 1 else None,
-        "options": list(decision.options),
-        "also_faq_ids": list(decision.also_faq_ids),
-        "evidence": decision.evidence,
-    }

@@ -77,6 +77,7 @@ def decision_json(decider: Decider, decision: Decision) -> dict[str, object]:
         "runner_up": candidates[1] if len(candidates) > 1 else None,
         "candidates": candidates,
         "options": list(decision.options),
+        "also_faq_ids": list(decision.also_faq_ids),
         "reason": decision.reason,
         "evidence": decision.evidence,
         "smalltalk": decision.smalltalk,
