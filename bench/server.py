@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import secrets
 import signal
 from pathlib import Path
@@ -41,9 +42,19 @@ class ConstantResponder:
         )
 
 
-async def serve(port: int, data_dir: Path, ceiling: bool) -> None:
-    settings = Settings(port=port, data_dir=data_dir, log_level="WARNING")
-    app = Croupier(settings, secrets.token_urlsafe(12))
+async def serve(
+    port: int, data_dir: Path, ceiling: bool, meta_environment: dict[str, str] | None = None
+) -> None:
+    # Each simulated player sends as fast as it is answered: far beyond a human's pace,
+    # so per-player flood control is lifted to measure the pipeline itself.
+    settings = Settings(
+        port=port,
+        data_dir=data_dir,
+        log_level="WARNING",
+        player_messages_per_minute=1e9,
+        player_burst=1_000_000,
+    )
+    app = Croupier(settings, secrets.token_urlsafe(12), channel_environment=meta_environment)
     await app.start()
     if ceiling:
         app.content.responder = ConstantResponder()  # type: ignore[assignment]
@@ -65,8 +76,17 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--ceiling", action="store_true")
+    parser.add_argument(
+        "--meta-graph-url",
+        help="enable Meta, sending to this (fake) Graph API; the app "
+        "secret and tokens come from CROUPIER_META_* in the environment",
+    )
     args = parser.parse_args()
-    asyncio.run(serve(args.port, args.data_dir, args.ceiling))
+    meta = None
+    if args.meta_graph_url:
+        meta = {k: v for k, v in os.environ.items() if k.startswith("CROUPIER_META_")}
+        meta["CROUPIER_META_GRAPH_BASE_URL"] = args.meta_graph_url
+    asyncio.run(serve(args.port, args.data_dir, args.ceiling, meta))
 
 
 if __name__ == "__main__":

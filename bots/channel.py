@@ -24,9 +24,13 @@ class DeliveryResult:
 class DeliveryError(Exception):
     """A send failed in a way that may pass (5xx, timeout, rate limit)."""
 
-    def __init__(self, message: str, retry_after: float | None = None) -> None:
+    def __init__(
+        self, message: str, retry_after: float | None = None, code: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.code = code
+        """The platform's error code or HTTP status, for metrics (a small, known set)."""
 
 
 AcceptEvent = Callable[[Event, str], Awaitable[tuple[int, bool]]]

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -22,7 +23,10 @@ from croupier.console.live import LiveFeed
 from croupier.console.routes import ConsoleRoutes, closing_note_factory
 from croupier.console.users import UserDirectory
 from croupier.decisions import DecisionParts
+from croupier.flood import FloodGuard
 from croupier.live_content import LiveContent
+from croupier.log_context import request_id_middleware
+from croupier.metrics import CONTENT_TYPE_LATEST, Metrics
 from croupier.outbox import Outbox
 from croupier.processor import Processor
 from croupier.store.sqlite import SqliteStore
@@ -30,6 +34,7 @@ from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
 
+RETENTION_EVERY_SECONDS = 6 * 3600.0
 OUTBOX_STOP_SECONDS = 10.0
 """How long a clean stop waits for the sends under way (each is bounded by its timeout)."""
 
@@ -57,8 +62,22 @@ class Croupier:
             settings.languages,
         )
         self.channels = ChannelRegistry()
-        self.outbox = Outbox(self.store, self.channels, settings.outbox_max_attempts)
-        self.processor = Processor(self.store, self.content, self.outbox)
+        self.metrics = Metrics()
+        self.outbox = Outbox(
+            self.store,
+            self.channels,
+            settings.outbox_max_attempts,
+            send_timeout=settings.outbox_send_timeout_seconds,
+            backoff_base=settings.outbox_backoff_seconds,
+            metrics=self.metrics,
+        )
+        self.processor = Processor(
+            self.store,
+            self.content,
+            self.outbox,
+            self.metrics,
+            FloodGuard(settings.player_messages_per_minute, settings.player_burst),
+        )
         self.webchat = WebChatChannel(self.processor.accept, self.store.delivered_replies)
         self.channels.register(self.webchat)
         self.telegram: TelegramChannel | None = None
@@ -85,7 +104,9 @@ class Croupier:
         self.live_feed = LiveFeed()
         self.store.add_ticket_listener(self.live_feed.ticket_changed)
         self._retries: set[asyncio.Task[None]] = set()
-        self.web = web.Application(client_max_size=1024 * 1024)
+        self.web = web.Application(
+            client_max_size=1024 * 1024, middlewares=[request_id_middleware]
+        )
         self.webchat.add_routes(self.web)
         if self.meta is not None:
             self.meta.add_routes(self.web)
@@ -106,6 +127,9 @@ class Croupier:
         ).add_routes(self.web)
         self.web.on_shutdown.append(self._end_live_streams)
         self.web.router.add_get("/healthz", self._health)
+        self.web.router.add_get("/readyz", self._ready)
+        self.web.router.add_get("/metrics", self._metrics_page)
+        self._started = False
         self._tasks: list[asyncio.Task[None]] = []
         self._outbox_task: asyncio.Task[None] | None = None
 
@@ -138,6 +162,49 @@ class Croupier:
     def _content_status(self) -> dict[str, object]:
         return asdict(self.content.status)
 
+    async def _apply_retention(self) -> None:
+        """Purge what is older than the retention period now and then every few hours."""
+        assert self.settings.retention_days is not None
+        while True:
+            cutoff = datetime.now(UTC) - timedelta(days=self.settings.retention_days)
+            try:
+                removed = await self.store.purge_older_than(cutoff)
+                log.info("retention: removed %s", removed)
+            except Exception:
+                log.exception("retention: purge failed; trying again later")
+            await asyncio.sleep(RETENTION_EVERY_SECONDS)
+
+    async def _ready(self, request: web.Request) -> web.Response:
+        """Ready to take traffic: a load balancer sends players here only when the store
+        answers, an FAQ is live and the processor and outbox are running. 503 otherwise,
+        with what is wrong."""
+        problems: list[str] = []
+        if not self._started:
+            problems.append("starting")
+        if self.content.responder is None:
+            problems.append("no FAQ is live")
+        problems += [f"{t.get_name()} stopped" for t in self._tasks if t.done()]
+        try:
+            await self.store.event_status_counts()
+        except Exception as exc:
+            problems.append(f"store: {type(exc).__name__}")
+        status = 503 if problems else 200
+        return web.json_response({"ready": not problems, "problems": problems}, status=status)
+
+    async def _metrics_page(self, request: web.Request) -> web.Response:
+        """Prometheus exposition; the waiting-work gauges are read from the store now, so
+        they are right whichever process did the work."""
+        backlog = await self.store.backlog()
+        self.metrics.outbox_depth.set(backlog.outbox_waiting)
+        age = 0.0
+        if backlog.oldest_waiting_since is not None:
+            age = max(0.0, (datetime.now(UTC) - backlog.oldest_waiting_since).total_seconds())
+        self.metrics.outbox_oldest_age.set(age)
+        self.metrics.dead_letters_open.set(backlog.dead_letters_open)
+        return web.Response(
+            body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE_LATEST}
+        )
+
     async def _health(self, request: web.Request) -> web.Response:
         counts = await self.store.event_status_counts()
         return web.json_response({"ok": True, "events": counts, "faq": self._content_status()})
@@ -155,10 +222,13 @@ class Croupier:
                 self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
             ),
         ]
+        if self.settings.retention_days is not None:
+            self._tasks.append(asyncio.create_task(self._apply_retention(), name="retention"))
         if self.telegram is not None:
             await self.telegram.start()  # a bad token fails start-up loudly
         if self.x is not None:
             await self.x.start()
+        self._started = True
 
     async def stop(self) -> None:
         self.live_feed.close()  # ends open console event streams

@@ -158,6 +158,61 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace) -> int:
+    """One player's data as JSON on stdout (a GDPR access request)."""
+    import asyncio
+
+    from croupier.store.sqlite import SqliteStore
+
+    channel, _, sender_id = args.player.partition(":")
+    if not channel or not sender_id:
+        print(
+            "croupier: --player must be CHANNEL:SENDER_ID, e.g. telegram:123456", file=sys.stderr
+        )
+        return 2
+
+    async def export() -> dict[str, Any]:
+        store = SqliteStore(_settings(args).database_path)
+        await store.open()
+        try:
+            data = await store.player_data(channel, sender_id)
+            await store.record_audit("cli", "player_export", f"{channel}:{sender_id}")
+            return data
+        finally:
+            await store.close()
+
+    data = asyncio.run(export())
+    json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
+    print()
+    found = len(data["events"])
+    print(f"{found} message(s) from {args.player}", file=sys.stderr)
+    return 0 if found else 1
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Apply the retention period now (the service also does it on its own when
+    ``CROUPIER_RETENTION_DAYS`` is set)."""
+    import asyncio
+    from datetime import UTC, datetime, timedelta
+
+    from croupier.store.sqlite import SqliteStore
+
+    async def purge() -> dict[str, int]:
+        store = SqliteStore(_settings(args).database_path)
+        await store.open()
+        try:
+            cutoff = datetime.now(UTC) - timedelta(days=args.older_than_days)
+            removed = await store.purge_older_than(cutoff)
+            await store.record_audit("cli", "purge", f"older than {args.older_than_days} days")
+            return removed
+        finally:
+            await store.close()
+
+    removed = asyncio.run(purge())
+    print(" ".join(f"{table}={count}" for table, count in removed.items()))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="croupier", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -181,6 +236,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     listing = users.add_parser("list", help="list console users and their roles")
     for sub, handler in ((add, cmd_users_add), (listing, cmd_users_list)):
+        sub.add_argument("--data-dir", type=Path)
+        sub.set_defaults(handler=handler, host=None, port=None)
+    export = commands.add_parser("export", help="one player's stored data as JSON (GDPR)")
+    export.add_argument("--player", required=True, help="CHANNEL:SENDER_ID, e.g. telegram:42")
+    purge = commands.add_parser("purge", help="delete conversations' data older than N days")
+    purge.add_argument("--older-than-days", type=float, required=True)
+    for sub, handler in ((export, cmd_export), (purge, cmd_purge)):
         sub.add_argument("--data-dir", type=Path)
         sub.set_defaults(handler=handler, host=None, port=None)
     faq = commands.add_parser("faq", help="check or batch-test FAQ content").add_subparsers(

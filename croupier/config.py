@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
@@ -43,7 +44,22 @@ class Settings(BaseModel):
     console_user: str = "moderator"
     console_password: SecretStr | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    """``json``: one JSON object per line with request/event/outbox ids, for log shippers."""
     outbox_max_attempts: int = Field(8, ge=1)
+    outbox_send_timeout_seconds: float = Field(30.0, gt=0)
+    """A platform call taking longer is abandoned and retried (it only holds up its own
+    conversation)."""
+    outbox_backoff_seconds: float = Field(1.0, gt=0)
+    """First retry delay; it doubles per attempt (with ±20 % jitter) up to five minutes."""
+    player_messages_per_minute: float = Field(20.0, gt=0)
+    player_burst: int = Field(10, ge=1)
+    """Flood control per player: ``player_burst`` messages at once, then
+    ``player_messages_per_minute``; messages beyond become dead letters with the reason."""
+    retention_days: float | None = Field(None, gt=0)
+    """Conversations' data older than this is deleted (daily); None keeps everything.
+    Casinos usually must keep support records for years (AML): set it to what the
+    licence says, not shorter."""
     first_response_sla_seconds: int = Field(900, ge=1)
     """Moderators' first-response target: the console marks tickets waiting longer."""
 

@@ -6,6 +6,10 @@ import logging
 import re
 import sys
 
+from croupier.log_context import ContextFilter, JsonFormatter
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
 _EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
@@ -52,9 +56,15 @@ class PiiMaskingFormatter(logging.Formatter):
         return mask_pii(super().formatException(ei))
 
 
-def configure_logging(level: str = "INFO") -> None:
+def configure_logging(level: str = "INFO", json_lines: bool = False) -> None:
+    """Text lines for a terminal, or JSON lines (``CROUPIER_LOG_FORMAT=json``) for a log
+    shipper; both masked, both carrying the request/event/outbox ids when there are any."""
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(PiiMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(ContextFilter())
+    if json_lines:
+        handler.setFormatter(JsonFormatter(PiiMaskingFormatter("%(message)s")))
+    else:
+        handler.setFormatter(PiiMaskingFormatter(TEXT_FORMAT))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -14,6 +14,8 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from bots.channel import ChannelRegistry, DeliveryError
+from croupier import log_context
+from croupier.metrics import Metrics
 from croupier.store.base import Store
 from croupier.store.models import OutboxItem
 
@@ -23,11 +25,14 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 30.0
 IDLE_POLL_SECONDS = 5.0
+DUE_BATCH = 200
 
 
-def backoff_delay(attempt: int) -> float:
-    """Exponential backoff with jitter: ~1, 2, 4… seconds, capped at five minutes."""
-    delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
+def backoff_delay(attempt: int, base: float = BACKOFF_BASE_SECONDS) -> float:
+    """Exponential backoff with jitter: ~1, 2, 4… seconds, capped at five minutes. The
+    jitter spreads the retries of many conversations hit by one outage, so they do not
+    come back to the platform all in the same second."""
+    delay = min(BACKOFF_CAP_SECONDS, base * 2 ** max(attempt - 1, 0))
     return delay * random.uniform(0.8, 1.2)
 
 
@@ -38,13 +43,19 @@ class Outbox:
         channels: ChannelRegistry,
         max_attempts: int = 8,
         send_timeout: float = SEND_TIMEOUT_SECONDS,
+        backoff_base: float = BACKOFF_BASE_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
         self._store = store
         self._channels = channels
         self._max_attempts = max_attempts
         self._send_timeout = send_timeout
+        self._backoff_base = backoff_base
+        self._metrics = metrics or Metrics()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
+        """Conversations with a send under way, by (channel, conversation key)."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -59,17 +70,29 @@ class Outbox:
         await self.settle_interrupted_sends()
         while not self._stopping:
             self._wake.clear()
-            sent_any = await self.flush_due()
-            if sent_any or self._stopping:
-                continue
+            await self.flush_due()
+            if self._stopping:
+                break
             next_due = await self._store.next_outbox_due()
             timeout = IDLE_POLL_SECONDS
             if next_due is not None:
-                timeout = max(0.0, min(timeout, (next_due - datetime.now(UTC)).total_seconds()))
+                wait = (next_due - datetime.now(UTC)).total_seconds()
+                if wait > 0:
+                    timeout = min(timeout, wait)
+                elif not self._in_flight:
+                    timeout = 0.0
+                # else: what is due belongs to conversations still sending; the end of
+                # each send wakes us, so there is no busy loop meanwhile.
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except TimeoutError:
                 pass
+        await self.drain()
+
+    async def drain(self) -> None:
+        """Wait for the sends under way (each bounded by the send timeout)."""
+        while self._in_flight:
+            await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
 
     async def settle_interrupted_sends(self) -> None:
         """Rows a crash left ``sending`` (an adapter had begun the network call) become dead
@@ -78,29 +101,50 @@ class Outbox:
         answer would reach the player unasked."""
         for outbox_id in await self._store.settle_interrupted_sends():
             log.warning("outbox %d: dead letter: the service stopped during its send", outbox_id)
+            self._metrics.reply_dead(outbox_id, "in doubt")
 
     async def flush_due(self) -> bool:
-        """Send what is due now; returns True if anything was attempted."""
-        due = await self._store.due_outbox(datetime.now(UTC))
-        if not due:
-            return False
+        """Start sending what is due now; returns True if any conversation was started.
+
+        Each conversation sends in its own task and the loop does not wait for it: a
+        platform that hangs until the send timeout delays only its own conversations,
+        never another channel's replies. A conversation already sending is left alone
+        (its later rows follow when its task comes back), which keeps its order.
+        """
+        due = await self._store.due_outbox(datetime.now(UTC), DUE_BATCH)
         by_conversation: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
         for item in due:
-            by_conversation[(item.reply.channel, item.reply.conversation_key)].append(item)
-        await asyncio.gather(*(self._send_in_order(items) for items in by_conversation.values()))
-        return True
+            key = (item.reply.channel, item.reply.conversation_key)
+            if key not in self._in_flight:
+                by_conversation[key].append(item)
+        for key, items in by_conversation.items():
+            task = asyncio.create_task(self._send_in_order(items), name=f"send-{key[0]}")
+            self._in_flight[key] = task
+            task.add_done_callback(lambda _task, key=key: self._conversation_done(key))
+        return bool(by_conversation)
+
+    def _conversation_done(self, key: tuple[str, str]) -> None:
+        self._in_flight.pop(key, None)
+        self._wake.set()
 
     async def _send_in_order(self, items: list[OutboxItem]) -> None:
         for item in items:
-            if not await self._send(item):
+            try:
+                sent = await self._send(item)
+            except Exception:
+                # The store failed (not the platform): the row stays as it was and the
+                # next pass tries again; the conversation's order still holds.
+                log.exception("outbox %d: could not record the send", item.id)
+                return
+            if not sent:
                 return  # keep this conversation's order: later replies wait for the retry
 
     async def _send(self, item: OutboxItem) -> bool:
+        log_context.outbox_id.set(item.id)  # this task's context: its log lines carry both
+        log_context.event_id.set(item.event_id)
         channel = self._channels.get(item.reply.channel)
         if channel is None:
-            await self._store.dead_letter_outbox(
-                item.id, f"channel '{item.reply.channel}' is not configured"
-            )
+            await self._dead_letter(item, f"channel '{item.reply.channel}' is not configured")
             return True
         attempt = item.attempts + 1
         try:
@@ -108,30 +152,41 @@ class Outbox:
                 channel.deliver(item.reply, item.id), timeout=self._send_timeout
             )
         except DeliveryError as exc:
+            code = exc.code or ("429" if exc.retry_after is not None else "error")
+            self._metrics.platform_errors.labels(channel.name, code).inc()
             return await self._retry_or_give_up(item, attempt, str(exc), exc.retry_after)
         except TimeoutError:
+            self._metrics.platform_errors.labels(channel.name, "timeout").inc()
             return await self._retry_or_give_up(item, attempt, "send timed out", None)
         except Exception as exc:
             log.exception("outbox %d: unexpected error from %s", item.id, channel.name)
+            self._metrics.platform_errors.labels(channel.name, "unexpected").inc()
             return await self._retry_or_give_up(item, attempt, type(exc).__name__, None)
         if result.delivered:
             await self._store.mark_sent(item.id, result.platform_message_id)
+            self._metrics.reply_sent(item.id)
             return True
         if result.permanent_error:
+            self._metrics.platform_errors.labels(channel.name, "permanent").inc()
             log.warning("outbox %d: dead letter: %s", item.id, result.permanent_error)
-            await self._store.dead_letter_outbox(item.id, result.permanent_error)
+            await self._dead_letter(item, result.permanent_error)
             return True
+        self._metrics.platform_errors.labels(channel.name, "not_delivered").inc()
         return await self._retry_or_give_up(item, attempt, "not delivered", result.retry_after)
+
+    async def _dead_letter(self, item: OutboxItem, reason: str) -> None:
+        await self._store.dead_letter_outbox(item.id, reason)
+        self._metrics.reply_dead(item.id, reason)
 
     async def _retry_or_give_up(
         self, item: OutboxItem, attempt: int, error: str, retry_after: float | None
     ) -> bool:
         if attempt >= self._max_attempts:
-            await self._store.dead_letter_outbox(
-                item.id, f"gave up after {attempt} attempts: {error}"
-            )
+            await self._dead_letter(item, f"gave up after {attempt} attempts: {error}")
             return True
-        delay = retry_after if retry_after is not None else backoff_delay(attempt)
+        delay = (
+            retry_after if retry_after is not None else backoff_delay(attempt, self._backoff_base)
+        )
         log.info(
             "outbox %d: attempt %d failed (%s); retry in %.1fs", item.id, attempt, error, delay
         )

@@ -11,7 +11,10 @@ import asyncio
 import logging
 
 from bots.events import Event
+from croupier import log_context
+from croupier.flood import FloodGuard
 from croupier.live_content import LiveContent
+from croupier.metrics import Metrics, reason_class
 from croupier.outbox import Outbox
 from croupier.store.base import Store
 from croupier.store.models import EventStatus
@@ -20,8 +23,17 @@ log = logging.getLogger(__name__)
 
 
 class Processor:
-    def __init__(self, store: Store, content: LiveContent, outbox: Outbox) -> None:
+    def __init__(
+        self,
+        store: Store,
+        content: LiveContent,
+        outbox: Outbox,
+        metrics: Metrics | None = None,
+        flood: FloodGuard | None = None,
+    ) -> None:
         self._store = store
+        self._flood = flood
+        self._metrics = metrics or Metrics()
         self._content = content
         self._outbox = outbox
         self._queue: asyncio.Queue[int] = asyncio.Queue()
@@ -32,8 +44,18 @@ class Processor:
         """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
         event_id, is_new = await self._store.accept_event(event, raw_payload)
         if is_new:
+            self._metrics.events_in.labels(event.channel).inc()
+            log.info(
+                "event %d accepted on %s", event_id, event.channel, extra={"event_id": event_id}
+            )
+            if self._flood is not None and not self._flood.allow(event.channel, event.sender_id):
+                await self._store.dead_letter_event(event_id, self._flood.reason)
+                self._metrics.dead_letters.labels("event", "rate_limited").inc()
+                return event_id, is_new
             self.idle.clear()
             self._queue.put_nowait(event_id)
+        else:
+            self._metrics.duplicates.labels(event.channel).inc()
         return event_id, is_new
 
     async def run(self) -> None:
@@ -54,6 +76,13 @@ class Processor:
                     self.idle.set()
 
     async def process(self, event_id: int) -> None:
+        token = log_context.event_id.set(event_id)
+        try:
+            await self._process(event_id)
+        finally:
+            log_context.event_id.reset(token)
+
+    async def _process(self, event_id: int) -> None:
         stored, state = await self._store.load_event(event_id)
         if stored.status is not EventStatus.ACCEPTED:
             return
@@ -64,9 +93,16 @@ class Processor:
             outcome = responder.respond(stored.event, state)
         except Exception as exc:
             log.exception("event %d: decision failed", event_id)
-            await self._store.dead_letter_event(event_id, f"decision failed: {type(exc).__name__}")
+            reason = f"decision failed: {type(exc).__name__}"
+            await self._store.dead_letter_event(event_id, reason)
+            self._metrics.dead_letters.labels("event", reason_class(reason)).inc()
             return
         outbox_ids = await self._store.apply_outcome(stored, outcome)
+        reason = outcome.decision.get("reason") or (
+            "faq" if outcome.decision.get("faq_id") else ""
+        )
+        self._metrics.decisions.labels(outcome.status.value, reason_class(str(reason))).inc()
+        self._metrics.replies_queued(outbox_ids, stored.event.channel, stored.event.received_at)
         log.info(
             "event %d on %s: %s %s",
             event_id,

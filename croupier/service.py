@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def run_service(settings: Settings, *, demo: bool) -> int:
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
     if settings.console_password is not None:
         password = settings.console_password.get_secret_value()
         announce_password = False

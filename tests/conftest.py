@@ -15,6 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from croupier.app import Croupier
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, Settings
 from croupier.decisions import DecisionParts
+from tests.fakes.graph_api import FakeGraphApi
+from tests.fakes.telegram_api import FakeTelegramApi
 
 CONSOLE_PASSWORD = "correct horse battery staple"
 
@@ -173,3 +175,19 @@ async def moderator(client: TestClient[Any, Any]) -> Moderator:
     mod = Moderator(client)
     await mod.sign_in()
     return mod
+
+
+@pytest.fixture
+async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
+    """A fake Bot API on loopback (tests/fakes/telegram_api.py)."""
+    api = FakeTelegramApi()
+    await api.start()
+    yield api
+    await api.close()
+
+
+@pytest.fixture
+async def graph() -> AsyncIterator[FakeGraphApi]:
+    """A fake Graph API on loopback (tests/fakes/graph_api.py)."""
+    async with FakeGraphApi() as fake:
+        yield fake

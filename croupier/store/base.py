@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from bots.events import Event, Reply
 from croupier.store.models import (
     AuditEntry,
+    Backlog,
     ConversationState,
     DeadLetter,
     FirstResponse,
@@ -178,3 +179,16 @@ class Store(Protocol):
     async def event_status_counts(self) -> dict[str, int]: ...
 
     async def resolution_counts(self) -> dict[str, int]: ...
+
+    async def purge_older_than(self, cutoff: datetime) -> dict[str, int]:
+        """Retention: delete conversations' data older than ``cutoff`` (not what an open
+        ticket, an undecided event or an unsent reply still needs); rows removed by table."""
+        ...
+
+    async def player_data(self, channel: str, sender_id: str) -> dict[str, Any]:
+        """One player's stored data, JSON-ready (a GDPR access request)."""
+        ...
+
+    async def backlog(self) -> Backlog:
+        """Outbox rows waiting (pending or sending), the oldest one's age, open dead letters."""
+        ...

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from bots.events import Event, Reply
@@ -151,3 +152,13 @@ class FirstResponse:
     moderator: str
     lang: str
     seconds: float
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """What is waiting, for the operator's gauges: replies not yet sent and dead letters
+    no moderator has handled."""
+
+    outbox_waiting: int
+    oldest_waiting_since: datetime | None
+    dead_letters_open: int

@@ -22,6 +22,7 @@ from bots.events import Event, Reply, ReplyAuthor
 from croupier.store.base import DeadLetterGone, TicketClaimed, TicketNotOpen, UserExists
 from croupier.store.models import (
     AuditEntry,
+    Backlog,
     ConversationMode,
     ConversationState,
     DeadLetter,
@@ -423,9 +424,16 @@ class SqliteStore:
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
         rows = await self._all(
-            "SELECT id, reply_json, attempts, event_id FROM outbox "
-            "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-            (_iso(now), limit),
+            "SELECT id, reply_json, attempts, event_id FROM outbox AS o "
+            "WHERE status = 'pending' AND next_attempt_at <= ? AND NOT EXISTS ("
+            # An earlier reply of the conversation still waiting for its retry, or being
+            # sent, holds the later ones back: a conversation's replies keep their order.
+            " SELECT 1 FROM outbox AS earlier WHERE earlier.channel = o.channel"
+            " AND earlier.conversation_key = o.conversation_key AND earlier.id < o.id"
+            " AND (earlier.status = 'sending'"
+            "  OR (earlier.status = 'pending' AND earlier.next_attempt_at > ?))"
+            ") ORDER BY id LIMIT ?",
+            (_iso(now), _iso(now), limit),
         )
         return [OutboxItem(r[0], Reply.model_validate_json(r[1]), r[2], r[3]) for r in rows]
 
@@ -895,6 +903,145 @@ class SqliteStore:
     async def event_status_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM events GROUP BY status")
         return {r[0]: r[1] for r in rows}
+
+    # -- retention and a player's data --------------------------------------------
+
+    async def purge_older_than(self, cutoff: datetime) -> dict[str, int]:
+        """Delete what is older than ``cutoff``, except what someone still needs: anything of
+        a conversation with an open ticket, events not yet decided and replies not yet sent.
+        Events carry the raw payloads, so attachments' platform references go with them.
+        The audit log stays (it records moderators' actions, not players' words)."""
+        moment = _iso(cutoff)
+        held = "SELECT id FROM conversations WHERE open_ticket_id IS NOT NULL"
+        statements = {
+            "events": (
+                f"DELETE FROM events WHERE received_at < ? AND status != 'accepted' "
+                f"AND conversation_id NOT IN ({held})"
+            ),
+            "transcript": (
+                f"DELETE FROM transcript WHERE at < ? AND conversation_id NOT IN ({held})"
+            ),
+            "outbox": (
+                "DELETE FROM outbox WHERE created_at < ? AND status IN ('sent', 'dead') "
+                "AND NOT EXISTS (SELECT 1 FROM conversations AS c WHERE c.channel = "
+                "outbox.channel AND c.conversation_key = outbox.conversation_key "
+                "AND c.open_ticket_id IS NOT NULL)"
+            ),
+            "tickets": "DELETE FROM tickets WHERE status = 'closed' AND closed_at < ?",
+            "dead_letters": (
+                "DELETE FROM dead_letters WHERE (kind = 'event' AND ref_id NOT IN "
+                "(SELECT id FROM events)) OR (kind = 'outbox' AND ref_id NOT IN "
+                "(SELECT id FROM outbox))"
+            ),
+            "conversations": (
+                "DELETE FROM conversations WHERE updated_at < ? AND open_ticket_id IS NULL "
+                "AND NOT EXISTS (SELECT 1 FROM events WHERE conversation_id = conversations.id) "
+                "AND NOT EXISTS (SELECT 1 FROM tickets WHERE conversation_id = conversations.id) "
+                "AND NOT EXISTS (SELECT 1 FROM transcript "
+                "WHERE conversation_id = conversations.id)"
+            ),
+        }
+        removed: dict[str, int] = {}
+        async with self._transaction():
+            for table, sql in statements.items():
+                params = (moment,) if "?" in sql else ()
+                cursor = await self.db.execute(sql, params)
+                removed[table] = cursor.rowcount
+        return removed
+
+    async def player_data(self, channel: str, sender_id: str) -> dict[str, Any]:
+        """Everything stored about one player on one channel (a GDPR access request).
+
+        Private conversations come whole (the player's words and ours); from public ones
+        (group chats, comment threads) only the player's own messages and our replies to
+        them, never other players' words."""
+        events = await self._all(
+            "SELECT e.id, e.event_json, e.status, e.reason, e.faq_id, e.feedback, "
+            "e.received_at, c.id, c.conversation_key, c.is_public FROM events AS e "
+            "JOIN conversations AS c ON c.id = e.conversation_id "
+            "WHERE e.channel = ? AND json_extract(e.event_json, '$.sender_id') = ? "
+            "ORDER BY e.id",
+            (channel, sender_id),
+        )
+        event_ids = [row[0] for row in events]
+        conversations: dict[int, dict[str, Any]] = {}
+        exported_events: list[dict[str, Any]] = []
+        for row in events:
+            event = Event.model_validate_json(row[1])
+            exported_events.append(
+                {
+                    "received_at": row[6],
+                    "conversation": row[8],
+                    "kind": event.kind.value,
+                    "text": event.text,
+                    "attachments": [a.model_dump() for a in event.attachments],
+                    "status": row[2],
+                    "reason": row[3],
+                    "faq_id": row[4],
+                    "feedback": row[5],
+                }
+            )
+            conversations.setdefault(
+                row[7], {"conversation": row[8], "public": bool(row[9]), "transcript": []}
+            )
+        for conversation_id, conversation in conversations.items():
+            if conversation["public"]:
+                continue
+            lines = await self._all(
+                "SELECT at, author, text FROM transcript WHERE conversation_id = ? ORDER BY id",
+                (conversation_id,),
+            )
+            conversation["transcript"] = [
+                {"at": at, "author": author, "text": text} for at, author, text in lines
+            ]
+        replies: list[dict[str, Any]] = []
+        if event_ids:
+            marks = ",".join("?" * len(event_ids))
+            rows = await self._all(
+                f"SELECT reply_json, status, created_at, sent_at FROM outbox "
+                f"WHERE event_id IN ({marks}) ORDER BY id",
+                tuple(event_ids),
+            )
+            for reply_json, status, created_at, sent_at in rows:
+                reply = Reply.model_validate_json(reply_json)
+                replies.append(
+                    {
+                        "text": reply.text,
+                        "public": reply.is_public,
+                        "status": status,
+                        "created_at": created_at,
+                        "sent_at": sent_at,
+                    }
+                )
+        tickets = await self._all(
+            f"SELECT id, reason, status, opened_at, closed_at FROM tickets "
+            f"WHERE conversation_id IN ({','.join('?' * len(conversations)) or 'NULL'}) "
+            f"ORDER BY id",
+            tuple(conversations),
+        )
+        return {
+            "channel": channel,
+            "sender_id": sender_id,
+            "events": exported_events,
+            "replies": replies,
+            "conversations": list(conversations.values()),
+            "tickets": [
+                {"id": t[0], "reason": t[1], "status": t[2], "opened_at": t[3], "closed_at": t[4]}
+                for t in tickets
+            ],
+        }
+
+    async def backlog(self) -> Backlog:
+        waiting = await self._one(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        )
+        dead = await self._one("SELECT COUNT(*) FROM dead_letters WHERE resolution IS NULL")
+        count, oldest = waiting if waiting else (0, None)
+        return Backlog(
+            outbox_waiting=count,
+            oldest_waiting_since=datetime.fromisoformat(oldest) if oldest else None,
+            dead_letters_open=dead[0] if dead else 0,
+        )
 
 
 def _preview(event: Event) -> str:

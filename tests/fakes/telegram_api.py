@@ -54,12 +54,18 @@ TOO_MANY_REQUESTS = ApiFailure(429, "Too Many Requests: retry after 3", {"retry_
 BLOCKED_BY_USER = ApiFailure(403, "Forbidden: bot was blocked by the user")
 CHAT_NOT_FOUND = ApiFailure(400, "Bad Request: chat not found")
 BAD_GATEWAY = ApiFailure(502, "Bad Gateway")
+INTERNAL_ERROR = ApiFailure(500, "Internal Server Error")
+SERVICE_UNAVAILABLE = ApiFailure(503, "Service Unavailable")
+HANG = ApiFailure(0, "hang: no answer until the client gives up")
+DROP = ApiFailure(0, "drop: the connection closes without an answer")
 
 
 class FakeTelegramApi:
     def __init__(self, token: str = TOKEN) -> None:
         self.token = token
         self.calls: list[ApiCall] = []
+        self.delivered: list[dict[str, Any]] = []
+        """Parameters of each sendMessage that succeeded: what the player has."""
         self._updates: list[dict[str, Any]] = []
         self._new_update = asyncio.Event()
         self._script: dict[str, deque[ApiFailure | None]] = defaultdict(deque)
@@ -112,6 +118,12 @@ class FakeTelegramApi:
         params = await _params(request)
         self.calls.append(ApiCall(method, params))
         scripted = self._script[method].popleft() if self._script[method] else None
+        if scripted is HANG:
+            await asyncio.sleep(3600)  # cancelled when the client hangs up
+        if scripted is DROP:
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response()
         if scripted is not None:
             return _failure(scripted)
         match method:
@@ -120,6 +132,7 @@ class FakeTelegramApi:
             case "getUpdates":
                 return _ok(await self._get_updates(params))
             case "sendMessage":
+                self.delivered.append(params)
                 return _ok(self._sent_message(params))
             case "setWebhook" | "deleteWebhook" | "answerCallbackQuery":
                 return _ok(True)
