@@ -218,9 +218,11 @@ class XApi:
                 self._report_auth_failure(str(failure))
             raise failure from None
         except TimeoutError:
-            raise DeliveryError(f"x: {what} timed out") from None
+            raise DeliveryError(f"x: {what} timed out", code="timeout") from None
         except aiohttp.ClientError as exc:
-            raise DeliveryError(f"x: {what} failed: {type(exc).__name__}") from None
+            raise DeliveryError(
+                f"x: {what} failed: {type(exc).__name__}", code="connection"
+            ) from None
         self._auth_failure_reported = False
         return body if isinstance(body, dict) else {}
 
@@ -253,16 +255,20 @@ def classify_failure(exc: tweepy.HTTPException, now: float) -> DeliveryError | X
     if isinstance(exc, tweepy.TooManyRequests):
         reset = getattr(exc, "reset_time", None) or _reset_header(exc)
         wait = max(1.0, reset - now) if reset else RATE_LIMIT_FALLBACK_SECONDS
-        return DeliveryError(f"x: rate limited, retry in {wait:.0f}s", retry_after=wait)
+        return DeliveryError(
+            f"x: rate limited, retry in {wait:.0f}s", retry_after=wait, code="429"
+        )
     if isinstance(exc, tweepy.Unauthorized):
         return XAuthError(
-            f"x: credentials refused (401): {reason}", retry_after=AUTH_FAILURE_RETRY_SECONDS
+            f"x: credentials refused (401): {reason}",
+            retry_after=AUTH_FAILURE_RETRY_SECONDS,
+            code="401",
         )
     if isinstance(exc, tweepy.TwitterServerError):
-        return DeliveryError(f"x: server error {status}: {reason}")
+        return DeliveryError(f"x: server error {status}: {reason}", code=str(status))
     if isinstance(exc, tweepy.Forbidden | tweepy.BadRequest | tweepy.NotFound):
         return XRejected(f"x: {reason}", status)
-    return DeliveryError(f"x: HTTP {status}: {reason}")
+    return DeliveryError(f"x: HTTP {status}: {reason}", code=str(status))
 
 
 def _status_of(exc: tweepy.HTTPException) -> int:
