@@ -56,6 +56,8 @@ class Outbox:
         self._stopping = False
         self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
         """Conversations with a send under way, by (channel, conversation key)."""
+        self._finished_meanwhile: set[tuple[str, str]] = set()
+        """Conversations whose send task ended since the current read of due rows began."""
 
     def wake(self) -> None:
         self._wake.set()
@@ -111,11 +113,14 @@ class Outbox:
         never another channel's replies. A conversation already sending is left alone
         (its later rows follow when its task comes back), which keeps its order.
         """
+        self._finished_meanwhile.clear()
         due = await self._store.due_outbox(datetime.now(UTC), DUE_BATCH)
         by_conversation: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
         for item in due:
             key = (item.reply.channel, item.reply.conversation_key)
-            if key not in self._in_flight:
+            # A conversation whose send ended while we read may have sent these very rows
+            # after our read began: skip it now, the next pass reads it afresh.
+            if key not in self._in_flight and key not in self._finished_meanwhile:
                 by_conversation[key].append(item)
         for key, items in by_conversation.items():
             task = asyncio.create_task(self._send_in_order(items), name=f"send-{key[0]}")
@@ -125,6 +130,7 @@ class Outbox:
 
     def _conversation_done(self, key: tuple[str, str]) -> None:
         self._in_flight.pop(key, None)
+        self._finished_meanwhile.add(key)
         self._wake.set()
 
     async def _send_in_order(self, items: list[OutboxItem]) -> None:
