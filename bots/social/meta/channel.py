@@ -27,8 +27,8 @@ import aiohttp
 from aiohttp import web
 from pydantic import ValidationError
 
-from bots.channel import AcceptEvent, DeliveryResult
-from bots.events import Reply, ReplyOption, utc_now
+from bots.channel import AcceptEvent, CursorStore, DeliveryResult
+from bots.events import Reply, ReplyAuthor, ReplyOption, utc_now
 from bots.social.meta.convert import (
     CHANNEL_NAME,
     CommentThread,
@@ -37,7 +37,7 @@ from bots.social.meta.convert import (
     incoming_items,
     parse_conversation_key,
 )
-from bots.social.meta.graph import GraphClient, GraphRejected
+from bots.social.meta.graph import OUTSIDE_WINDOW, GraphClient, GraphRejected
 from bots.social.meta.payloads import WebhookPayload
 from bots.social.meta.settings import MetaSettings
 from bots.text_split import split_text
@@ -54,6 +54,10 @@ INSTAGRAM_TEXT_LIMIT_BYTES = 1000
 COMMENT_TEXT_LIMIT_CHARS = {Surface.PAGE: 8000, Surface.INSTAGRAM: 2200}
 _REMEMBERED_COMMENTS = 100_000
 _REMEMBERED_DELIVERIES = 10_000
+PRIVATE_REPLY_CURSOR_PREFIX = "meta:private_reply:"
+OUTSIDE_HUMAN_AGENT_WINDOW = (
+    "meta: outside the 24-hour messaging window and the 7-day human agent window"
+)
 
 
 class PrivateReplyLedger(Protocol):
@@ -65,8 +69,8 @@ class PrivateReplyLedger(Protocol):
 
 
 class InMemoryPrivateReplyLedger:
-    """Process memory only: a restart forgets, and a second attempt is then refused by Meta
-    (a permanent error we log and absorb). A store-backed ledger can replace it unchanged."""
+    """Process memory only, for a channel run without a store (tests, tools): a restart
+    forgets, and a second attempt is then refused by Meta (a permanent error)."""
 
     def __init__(self) -> None:
         self._sent: set[str] = set()
@@ -78,12 +82,36 @@ class InMemoryPrivateReplyLedger:
         self._sent.add(comment_id)
 
 
+class StoredPrivateReplyLedger:
+    """The ledger in the runtime's store, so that a restart still knows which comments had
+    their private reply: one named value per comment, through the store's cursors.
+
+    Recorded right after Meta confirms the send. A crash between the two leaves the comment
+    unrecorded; the retry is then refused by Meta itself (one private reply per comment),
+    so the player never gets two.
+    """
+
+    def __init__(self, cursors: CursorStore) -> None:
+        self._cursors = cursors
+
+    async def already_sent(self, comment_id: str) -> bool:
+        return await self._cursors.get_cursor(PRIVATE_REPLY_CURSOR_PREFIX + comment_id) is not None
+
+    async def record_sent(self, comment_id: str) -> None:
+        await self._cursors.set_cursor(
+            PRIVATE_REPLY_CURSOR_PREFIX + comment_id, utc_now().isoformat(timespec="seconds")
+        )
+
+
 @dataclass
 class _DeliveryProgress:
     """What of one outbox row already reached Meta, so a retry does not say it twice."""
 
     public_comment_id: str | None = None
+    source_hidden: bool = False
     direct_parts_sent: int = 0
+    human_agent: bool = False
+    """Meta said the 24-hour window is closed: the rest goes with the HUMAN_AGENT tag."""
     last_message_id: str | None = None
 
 
@@ -97,11 +125,20 @@ class MetaChannel:
         session: aiohttp.ClientSession | None = None,
         private_replies: PrivateReplyLedger | None = None,
         clock: Callable[[], datetime] = utc_now,
+        cursors: CursorStore | None = None,
     ) -> None:
+        """``cursors`` (the runtime's store) keeps the private-reply ledger across restarts;
+        without it the ledger lives in memory only."""
         self._settings = settings
         self._accept = accept
         self._graph = GraphClient(settings, session)
-        self._private_replies = private_replies or InMemoryPrivateReplyLedger()
+        if private_replies is None:
+            private_replies = (
+                StoredPrivateReplyLedger(cursors)
+                if cursors is not None
+                else InMemoryPrivateReplyLedger()
+            )
+        self._private_replies = private_replies
         self._clock = clock
         self._comment_created_at: OrderedDict[str, datetime] = OrderedDict()
         self._progress: OrderedDict[int, _DeliveryProgress] = OrderedDict()
@@ -188,24 +225,42 @@ class MetaChannel:
     async def _send_direct(
         self, thread: DirectThread, reply: Reply, progress: _DeliveryProgress
     ) -> DeliveryResult:
-        """Send API, in as many messages as the text needs; quick replies on the last."""
+        """Send API, in as many messages as the text needs; quick replies on the last.
+
+        A moderator's reply that Meta refuses as outside the 24-hour window is sent again
+        with the ``HUMAN_AGENT`` tag (a person answering within 7 days of the player's last
+        message); a bot's reply outside the window stays refused.
+        """
         parts = split_message(reply.text, thread.surface)
         for index in range(progress.direct_parts_sent, len(parts)):
             message: dict[str, Any] = {"text": parts[index]}
             if index == len(parts) - 1 and reply.options:
                 message["quick_replies"] = quick_replies(reply.options)
-            answer = await self._graph.call(
-                "POST",
-                ("me", "messages"),
-                {
-                    "recipient": {"id": thread.user_id},
-                    "messaging_type": "RESPONSE",
-                    "message": message,
-                },
-            )
+            body = {"recipient": {"id": thread.user_id}, "message": message}
+            try:
+                answer = await self._send_api(body, progress.human_agent)
+            except GraphRejected as exc:
+                by_person = reply.author is ReplyAuthor.MODERATOR
+                if exc.reason != OUTSIDE_WINDOW or not by_person or progress.human_agent:
+                    raise
+                progress.human_agent = True
+                answer = await self._send_api(body, human_agent=True)
             progress.direct_parts_sent = index + 1
             progress.last_message_id = _str_or_none(answer.get("message_id"))
         return DeliveryResult(delivered=True, platform_message_id=progress.last_message_id)
+
+    async def _send_api(self, body: dict[str, Any], human_agent: bool) -> dict[str, Any]:
+        if not human_agent:
+            return await self._graph.call(
+                "POST", ("me", "messages"), {**body, "messaging_type": "RESPONSE"}
+            )
+        tagged = {**body, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        try:
+            return await self._graph.call("POST", ("me", "messages"), tagged)
+        except GraphRejected as exc:
+            if exc.reason == OUTSIDE_WINDOW:
+                raise GraphRejected(OUTSIDE_HUMAN_AGENT_WINDOW, exc.code, exc.subcode) from None
+            raise
 
     async def _answer_comment(
         self, thread: CommentThread, reply: Reply, progress: _DeliveryProgress
@@ -214,7 +269,22 @@ class MetaChannel:
 
         A public reply answers the top-level comment (the only level both platforms let
         us reply to); the private reply goes to the person's own comment, ``in_reply_to``.
+        When the reply asks to withdraw that comment (it exposes personal data), it is
+        hidden first: if Meta refuses, nothing is said, and the dead letter tells people.
         """
+        if reply.withdraw_source and not progress.source_hidden:
+            if reply.in_reply_to:
+                try:
+                    await self.hide_comment(reply.in_reply_to, thread.surface)
+                except GraphRejected as exc:
+                    raise GraphRejected(
+                        f"meta: could not hide comment {reply.in_reply_to}: {exc.reason}",
+                        exc.code,
+                        exc.subcode,
+                    ) from None
+            else:
+                log.warning("meta: asked to hide a comment in %s but no id given", thread.key)
+            progress.source_hidden = True
         if reply.is_public and progress.public_comment_id is None:
             edge = "comments" if thread.surface is Surface.PAGE else "replies"
             text = reply.text[: COMMENT_TEXT_LIMIT_CHARS[thread.surface]]
