@@ -3,6 +3,8 @@
 Rows are sent in order per conversation, different conversations concurrently.
 Failures worth retrying wait for the platform's ``retry_after`` or an exponential
 backoff; permanent ones and exhausted retries become dead letters with their reason.
+A channel that is down as a whole (:class:`ChannelDown`, e.g. a refused token) has all its
+replies held, untouched, until a later probe gets through; other channels carry on.
 """
 
 from __future__ import annotations
@@ -10,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bots.channel import ChannelRegistry, DeliveryError
+from bots.channel import ChannelDown, ChannelRegistry, DeliveryError
 from croupier.store.base import Store
 from croupier.store.models import OutboxItem
 
@@ -23,12 +28,24 @@ BACKOFF_BASE_SECONDS = 1.0
 BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 30.0
 IDLE_POLL_SECONDS = 5.0
+DUE_BATCH = 50
+CHANNEL_DOWN_PAUSE_SECONDS = 600.0
+"""How long a down channel's replies are held before one of them probes it again, when
+the adapter does not say (``ChannelDown.retry_after``)."""
 
 
 def backoff_delay(attempt: int) -> float:
     """Exponential backoff with jitter: ~1, 2, 4… seconds, capped at five minutes."""
     delay = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2 ** max(attempt - 1, 0))
     return delay * random.uniform(0.8, 1.2)
+
+
+@dataclass
+class _Outage:
+    """A channel that cannot send at all, and the rows we hold back for it meanwhile."""
+
+    probe_at: float
+    held: set[int] = field(default_factory=set)
 
 
 class Outbox:
@@ -38,11 +55,14 @@ class Outbox:
         channels: ChannelRegistry,
         max_attempts: int = 8,
         send_timeout: float = SEND_TIMEOUT_SECONDS,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._channels = channels
         self._max_attempts = max_attempts
         self._send_timeout = send_timeout
+        self._monotonic = monotonic
+        self._outages: dict[str, _Outage] = {}
         self._wake = asyncio.Event()
         self._stopping = False
 
@@ -65,7 +85,14 @@ class Outbox:
             next_due = await self._store.next_outbox_due()
             timeout = IDLE_POLL_SECONDS
             if next_due is not None:
-                timeout = max(0.0, min(timeout, (next_due - datetime.now(UTC)).total_seconds()))
+                wait = (next_due - datetime.now(UTC)).total_seconds()
+                # With a channel down, rows already due are its held ones: don't spin on them.
+                if wait > 0 or not self._outages:
+                    timeout = max(0.0, min(timeout, wait))
+            now = self._monotonic()
+            probes = [o.probe_at - now for o in self._outages.values() if o.probe_at > now]
+            if probes:  # a probe whose time has come waits for a due row, not for the clock
+                timeout = min(timeout, min(probes))
             try:
                 await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except TimeoutError:
@@ -81,7 +108,11 @@ class Outbox:
 
     async def flush_due(self) -> bool:
         """Send what is due now; returns True if anything was attempted."""
-        due = await self._store.due_outbox(datetime.now(UTC))
+        # Held rows stay due; fetch past them so they cannot crowd out other channels.
+        held = sum(len(outage.held) for outage in self._outages.values())
+        due = self._hold_for_down_channels(
+            await self._store.due_outbox(datetime.now(UTC), limit=DUE_BATCH + held)
+        )
         if not due:
             return False
         by_conversation: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
@@ -89,6 +120,47 @@ class Outbox:
             by_conversation[(item.reply.channel, item.reply.conversation_key)].append(item)
         await asyncio.gather(*(self._send_in_order(items) for items in by_conversation.values()))
         return True
+
+    def _hold_for_down_channels(self, due: list[OutboxItem]) -> list[OutboxItem]:
+        """Due rows minus those of down channels; once a pause is over, one row probes."""
+        now = self._monotonic()
+        sendable: list[OutboxItem] = []
+        probing: set[str] = set()
+        for item in due:
+            name = item.reply.channel
+            outage = self._outages.get(name)
+            if outage is None:
+                sendable.append(item)
+            elif outage.probe_at <= now and name not in probing:
+                probing.add(name)
+                sendable.append(item)
+            else:
+                outage.held.add(item.id)
+        return sendable[:DUE_BATCH]
+
+    def _channel_down(self, name: str, item: OutboxItem, exc: ChannelDown) -> None:
+        """Hold ``item`` and every later row of channel ``name``; loud once per outage."""
+        pause = exc.retry_after if exc.retry_after is not None else CHANNEL_DOWN_PAUSE_SECONDS
+        outage = self._outages.get(name)
+        if outage is None:
+            log.error(
+                "channel %s is down: %s. Its replies are held (not retried, not dead-lettered) "
+                "and the channel is tried again in %.0fs or on restart",
+                name,
+                exc,
+                pause,
+            )
+            outage = self._outages[name] = _Outage(probe_at=0.0)
+        elif outage.probe_at <= self._monotonic():
+            log.warning("channel %s is still down; next try in %.0fs", name, pause)
+        outage.probe_at = self._monotonic() + pause
+        outage.held.add(item.id)
+
+    def _channel_up(self, name: str) -> None:
+        outage = self._outages.pop(name, None)
+        if outage is not None:
+            log.warning("channel %s sends again; %d held replies follow", name, len(outage.held))
+            self._wake.set()
 
     async def _send_in_order(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -102,11 +174,18 @@ class Outbox:
                 item.id, f"channel '{item.reply.channel}' is not configured"
             )
             return True
+        outage = self._outages.get(channel.name)
+        if outage is not None and outage.probe_at > self._monotonic():
+            outage.held.add(item.id)  # went down while this conversation waited its turn
+            return False
         attempt = item.attempts + 1
         try:
             result = await asyncio.wait_for(
                 channel.deliver(item.reply, item.id), timeout=self._send_timeout
             )
+        except ChannelDown as exc:
+            self._channel_down(channel.name, item, exc)
+            return False
         except DeliveryError as exc:
             return await self._retry_or_give_up(item, attempt, str(exc), exc.retry_after)
         except TimeoutError:
@@ -114,6 +193,7 @@ class Outbox:
         except Exception as exc:
             log.exception("outbox %d: unexpected error from %s", item.id, channel.name)
             return await self._retry_or_give_up(item, attempt, type(exc).__name__, None)
+        self._channel_up(channel.name)
         if result.delivered:
             await self._store.mark_sent(item.id, result.platform_message_id)
             return True
