@@ -7,11 +7,14 @@ the hide decision is the real Responder over the shipped FAQ and bot phrases.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
+from bots.channel import DeliveryError, DeliveryResult
 from bots.events import Attachment, Event, Reply, ReplyAuthor
 from bots.social.meta import MetaChannel
 from bots.social.meta.channel import OUTSIDE_HUMAN_AGENT_WINDOW
@@ -29,6 +32,7 @@ from tests.fakes.graph_api import (
     graph_error,
     message_sent,
     outside_messaging_window,
+    server_error,
 )
 from tests.test_meta_channel import (
     FB_COMMENT,
@@ -36,7 +40,9 @@ from tests.test_meta_channel import (
     MESSAGES,
     AcceptedEvents,
     dm_reply,
+    meta_payload,
     meta_settings,
+    post_signed,
     public_reply,
 )
 
@@ -325,3 +331,114 @@ async def test_long_moderator_reply_tags_every_part_once_the_window_is_known_clo
     assert "tag" not in sent[0].json
     assert len(sent) >= 3 and all(r.json.get("tag") == "HUMAN_AGENT" for r in sent[1:])
     assert sent[1].json["message"] == sent[0].json["message"]
+
+
+# --- a restart in the middle of a reply neither repeats nor loses a part --------------------
+
+
+LONG_TEXT = "\n\n".join(f"Paragraph {n}. " + "details " * 120 for n in range(4))
+
+
+async def _restarted(
+    graph: FakeGraphApi, database: Path, attempt: Callable[[MetaChannel], Awaitable[object]]
+) -> object:
+    """Run ``attempt`` on a fresh channel over a freshly opened store: a restarted service."""
+    store = SqliteStore(database)
+    await store.open()
+    channel = MetaChannel(meta_settings(graph.url), AcceptedEvents(), cursors=store)
+    try:
+        return await attempt(channel)
+    finally:
+        await channel.close()
+        await store.close()
+
+
+async def test_restart_mid_split_sends_only_the_parts_meta_did_not_take(
+    graph: FakeGraphApi, tmp_path: Path
+) -> None:
+    database = tmp_path / "croupier.sqlite3"
+    graph.script(MESSAGES, message_sent("m_part1"), server_error())
+
+    async def first(channel: MetaChannel) -> object:
+        with pytest.raises(DeliveryError):
+            await channel.deliver(dm_reply(LONG_TEXT), delivery_id=40)
+        return None
+
+    await _restarted(graph, database, first)
+    first_try = [r.json["message"]["text"] for r in graph.sent_to(MESSAGES)]
+    graph.requests.clear()
+    result = await _restarted(
+        graph, database, lambda channel: channel.deliver(dm_reply(LONG_TEXT), delivery_id=40)
+    )
+    assert isinstance(result, DeliveryResult) and result.delivered
+    after_restart = [r.json["message"]["text"] for r in graph.sent_to(MESSAGES)]
+    assert after_restart[0] == first_try[1], "resumes with the part that failed"
+    assert first_try[0] not in after_restart, "the part Meta took is not repeated"
+    assert "\n\n".join([first_try[0], *after_restart]).count("Paragraph") == 4
+
+
+async def test_restart_after_the_public_reply_sends_only_the_private_one(
+    graph: FakeGraphApi, tmp_path: Path
+) -> None:
+    database = tmp_path / "croupier.sqlite3"
+    graph.script(MESSAGES, server_error())
+
+    async def first(channel: MetaChannel) -> object:
+        with pytest.raises(DeliveryError):
+            await channel.deliver(public_reply(), delivery_id=41)
+        return None
+
+    await _restarted(graph, database, first)
+    result = await _restarted(
+        graph, database, lambda channel: channel.deliver(public_reply(), delivery_id=41)
+    )
+    assert isinstance(result, DeliveryResult) and result.delivered
+    assert len(graph.sent_to(f"/v21.0/{FB_COMMENT}/comments")) == 1
+    assert len(graph.sent_to(MESSAGES)) == 2  # the failed one, then the one that went out
+
+
+async def test_reply_sent_just_before_a_crash_is_delivered_not_sent_again_after_restart(
+    graph: FakeGraphApi, tmp_path: Path
+) -> None:
+    """The outbox had not yet marked the row sent: it tries again after the restart."""
+    database = tmp_path / "croupier.sqlite3"
+    private_only = Reply(
+        channel="meta", conversation_key=FB_THREAD, text="Psst.", in_reply_to=FB_COMMENT
+    )
+    for _ in range(2):
+        result = await _restarted(
+            graph, database, lambda channel: channel.deliver(private_only, delivery_id=42)
+        )
+        assert isinstance(result, DeliveryResult) and result.delivered
+    assert len(graph.sent_to(MESSAGES)) == 1
+
+
+async def test_moderator_reply_in_a_comment_thread_is_the_private_reply_to_the_last_comment(
+    graph: FakeGraphApi, tmp_path: Path
+) -> None:
+    """The console's reply names only the conversation; the adapter knows the comment,
+    also after a restart."""
+    database = tmp_path / "croupier.sqlite3"
+
+    async def receive(channel: MetaChannel) -> object:
+        app = web.Application()
+        channel.add_routes(app)
+        async with TestClient(TestServer(app)) as client:
+            return await post_signed(client, meta_payload("page_feed_comment"))
+
+    assert await _restarted(graph, database, receive) == 200
+    moderator = Reply(
+        channel="meta",
+        conversation_key=FB_THREAD,
+        text="Hi, this is Anna from support.",
+        author=ReplyAuthor.MODERATOR,
+    )
+    result = await _restarted(
+        graph, database, lambda channel: channel.deliver(moderator, delivery_id=43)
+    )
+    assert isinstance(result, DeliveryResult) and result.delivered
+    [private] = graph.sent_to(MESSAGES)
+    assert private.json == {
+        "recipient": {"comment_id": FB_COMMENT},
+        "message": {"text": "Hi, this is Anna from support."},
+    }
