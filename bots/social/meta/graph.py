@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -28,8 +27,6 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from bots.channel import ChannelDown, DeliveryError
 from bots.social.meta.settings import MetaSettings
-
-log = logging.getLogger(__name__)
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613})
 """App, user, page and custom throttling (Graph API "Handling Errors")."""
