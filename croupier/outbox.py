@@ -82,21 +82,25 @@ class Outbox:
             sent_any = await self.flush_due()
             if sent_any or self._stopping:
                 continue
-            next_due = await self._store.next_outbox_due()
-            timeout = IDLE_POLL_SECONDS
-            if next_due is not None:
-                wait = (next_due - datetime.now(UTC)).total_seconds()
-                # With a channel down, rows already due are its held ones: don't spin on them.
-                if wait > 0 or not self._outages:
-                    timeout = max(0.0, min(timeout, wait))
-            now = self._monotonic()
-            probes = [o.probe_at - now for o in self._outages.values() if o.probe_at > now]
-            if probes:  # a probe whose time has come waits for a due row, not for the clock
-                timeout = min(timeout, min(probes))
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self.idle_seconds())
             except TimeoutError:
                 pass
+
+    async def idle_seconds(self) -> float:
+        """How long :meth:`run` sleeps after a round that sent nothing (a wake cuts it)."""
+        next_due = await self._store.next_outbox_due()
+        timeout = IDLE_POLL_SECONDS
+        if next_due is not None:
+            wait = (next_due - datetime.now(UTC)).total_seconds()
+            # With a channel down, rows already due are its held ones: don't spin on them.
+            if wait > 0 or not self._outages:
+                timeout = max(0.0, min(timeout, wait))
+        now = self._monotonic()
+        probes = [o.probe_at - now for o in self._outages.values() if o.probe_at > now]
+        if probes:  # a probe whose time has come waits for a due row, not for the clock
+            timeout = min(timeout, min(probes))
+        return timeout
 
     async def settle_interrupted_sends(self) -> None:
         """Rows a crash left ``sending`` (an adapter had begun the network call) become dead

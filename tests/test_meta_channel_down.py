@@ -14,7 +14,7 @@ from bots.channel import ChannelRegistry, DeliveryResult
 from bots.events import Event, Reply
 from bots.social.meta import MetaChannel
 from bots.social.meta.graph import AUTH_FAILURE_RETRY_SECONDS
-from croupier.outbox import DUE_BATCH, Outbox
+from croupier.outbox import DUE_BATCH, IDLE_POLL_SECONDS, Outbox
 from croupier.store.sqlite import SqliteStore
 from handlers.outcome import ConversationMode, EventStatus, Outcome
 from tests.fakes.graph_api import FakeGraphApi, invalid_token
@@ -180,3 +180,17 @@ async def test_a_backlog_larger_than_a_batch_does_not_crowd_out_other_channels(
     await outbox.flush_due()
     assert other.delivered == ["not delayed"]
     assert len(graph.sent_to(MESSAGES)) <= DUE_BATCH
+
+
+async def test_held_rows_do_not_make_the_outbox_spin(
+    store: SqliteStore, outbox: Outbox, graph: FakeGraphApi, clock: Monotonic
+) -> None:
+    """Held rows stay due: the idle wait must not drop to zero because of them."""
+    await queue_reply(store, "meta", "dm:page:7100000000000001", "hello")
+    assert await outbox.idle_seconds() == 0.0  # due now, nothing held: send at once
+    graph.script(MESSAGES, invalid_token())
+    await outbox.flush_due()
+    assert not await outbox.flush_due()  # all held: nothing attempted
+    assert await outbox.idle_seconds() == IDLE_POLL_SECONDS
+    clock.now += AUTH_FAILURE_RETRY_SECONDS + 1  # probe time: the due row is the probe
+    assert await outbox.flush_due()
