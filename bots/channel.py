@@ -33,6 +33,18 @@ class DeliveryError(Exception):
         """The platform's error code or HTTP status, for metrics (a small, known set)."""
 
 
+class ChannelDown(DeliveryError):
+    """The channel as a whole cannot send, e.g. its access token was refused: every reply
+    for it would fail the same way until a person acts.
+
+    The outbox then holds all of the channel's replies (pending, attempt counts untouched)
+    instead of burning their retries, says so once, and tries the channel again after
+    ``retry_after`` seconds (its own pause when None) or after a restart. Raise it only
+    when nothing went out, and not after :meth:`SendJournal.begin_send` (the outbox leaves
+    the row as it is, so a journalled row would stay "sending").
+    """
+
+
 AcceptEvent = Callable[[Event, str], Awaitable[tuple[int, bool]]]
 """What an adapter calls for each incoming event with its raw payload: the runtime stores
 it and returns (event id, is_new). Acknowledge the platform only after it returns."""

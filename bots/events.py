@@ -55,6 +55,9 @@ class Event(BaseModel):
     text_truncated: bool = False
     is_public: bool = False
     """Public comment or group message: nothing account-specific may be said there."""
+    withdrawable: bool = False
+    """The adapter can take this public post out of public view (hide it) when a reply
+    asks with ``withdraw_source``. Set by adapters that can; the handlers then decide."""
     language_hint: str | None = None
     """The platform's idea of the user's language; the text decides."""
     attachments: tuple[Attachment, ...] = ()
@@ -94,6 +97,10 @@ class Reply(BaseModel):
     contact_hint: str | None = None
     """For public replies: what to add publicly when the private follow-up cannot be
     delivered (the player does not accept DMs), in the player's language."""
+    withdraw_source: bool = False
+    """Take the player's public post ``in_reply_to`` out of public view before replying,
+    because it exposes personal data. Only asked for events marked ``withdrawable``; an
+    adapter that cannot withdraw posts ignores it."""
 
 
 def clip_text(text: str, limit: int = MAX_TEXT_CHARS) -> tuple[str, bool]:

@@ -95,7 +95,7 @@ class Croupier:
         self.meta: MetaChannel | None = None
         meta_settings = MetaSettings.from_environment(channel_environment or {})
         if meta_settings is not None:
-            self.meta = MetaChannel(meta_settings, self.processor.accept)
+            self.meta = MetaChannel(meta_settings, self.processor.accept, cursors=self.store)
             self.channels.register(self.meta)
         # Console users come from the store; the configured user is the admin fallback.
         self.console_auth = ConsoleAuth(

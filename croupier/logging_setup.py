@@ -1,4 +1,8 @@
-"""Logging that never writes a player's card number, IBAN, e-mail or phone, nor a token."""
+"""Logging that never writes a player's card number, IBAN, e-mail or phone, nor a token.
+
+The personal-data patterns live in :mod:`handlers.personal_data`, shared with the handlers
+that hide public comments exposing the same data; only the secret (token) pattern is here.
+"""
 
 from __future__ import annotations
 
@@ -7,42 +11,15 @@ import re
 import sys
 
 from croupier.log_context import ContextFilter, JsonFormatter
+from handlers.personal_data import mask_personal_data
 
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
-
-_CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
-_EMAIL = re.compile(r"\b[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+\b")
-_PHONE = re.compile(
-    r"(?<![\w+])(?:\+\d[\d ()./-]{6,}\d|(?!\d{4}-\d\d-\d\d)\d(?:[ ()./-]?\d){8,14})\b"
-)
 _BOT_TOKEN = re.compile(r"\b\d{6,12}:[A-Za-z0-9_-]{30,}\b")
-
-
-def _luhn_ok(digits: str) -> bool:
-    total = 0
-    for index, char in enumerate(reversed(digits)):
-        value = int(char)
-        if index % 2 == 1:
-            value = value * 2 - 9 if value > 4 else value * 2
-        total += value
-    return total % 10 == 0
-
-
-def _mask_card(match: re.Match[str]) -> str:
-    digits = re.sub(r"\D", "", match.group(0))
-    if 13 <= len(digits) <= 19 and _luhn_ok(digits):
-        return f"[card ****{digits[-4:]}]"
-    return match.group(0)
 
 
 def mask_pii(text: str) -> str:
     """Mask personal data in a log line (cards only when they pass the Luhn check)."""
-    text = _BOT_TOKEN.sub("[token]", text)
-    text = _EMAIL.sub("[email]", text)
-    text = _IBAN.sub("[iban]", text)
-    text = _CARD.sub(_mask_card, text)
-    return _PHONE.sub("[phone]", text)
+    return mask_personal_data(_BOT_TOKEN.sub("[token]", text))
 
 
 class PiiMaskingFormatter(logging.Formatter):

@@ -1,8 +1,12 @@
 """The only place that sends: every reply, bot's or moderator's, leaves from here once.
 
-Rows are sent in order per conversation, different conversations concurrently.
+Rows are sent in order per conversation, each conversation in its own task, so that a
+platform that hangs until the send timeout holds up only its own conversations.
 Failures worth retrying wait for the platform's ``retry_after`` or an exponential
-backoff; permanent ones and exhausted retries become dead letters with their reason.
+backoff with jitter; permanent ones and exhausted retries become dead letters with their
+reason. A channel that is down as a whole (:class:`ChannelDown`, e.g. a refused token)
+has all its replies held, untouched, until a later probe gets through; other channels
+carry on.
 """
 
 from __future__ import annotations
@@ -10,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from bots.channel import ChannelRegistry, DeliveryError
+from bots.channel import ChannelDown, ChannelRegistry, DeliveryError
 from croupier import log_context
 from croupier.metrics import Metrics
 from croupier.store.base import Store
@@ -26,6 +33,12 @@ BACKOFF_CAP_SECONDS = 300.0
 SEND_TIMEOUT_SECONDS = 30.0
 IDLE_POLL_SECONDS = 5.0
 DUE_BATCH = 200
+CHANNEL_DOWN_PAUSE_SECONDS = 600.0
+"""How long a down channel's replies are held before one of them probes it again, when
+the adapter does not say (``ChannelDown.retry_after``)."""
+
+ConversationKey = tuple[str, str]
+"""(channel, conversation key): the unit whose replies keep their order."""
 
 
 def backoff_delay(attempt: int, base: float = BACKOFF_BASE_SECONDS) -> float:
@@ -34,6 +47,16 @@ def backoff_delay(attempt: int, base: float = BACKOFF_BASE_SECONDS) -> float:
     come back to the platform all in the same second."""
     delay = min(BACKOFF_CAP_SECONDS, base * 2 ** max(attempt - 1, 0))
     return delay * random.uniform(0.8, 1.2)
+
+
+@dataclass
+class _Outage:
+    """A channel that cannot send at all, and the rows we hold back for it meanwhile."""
+
+    probe_at: float
+    held: set[int] = field(default_factory=set)
+    probe_id: int | None = None
+    """The row sent to find out whether the channel is back, while it is under way."""
 
 
 class Outbox:
@@ -45,6 +68,7 @@ class Outbox:
         send_timeout: float = SEND_TIMEOUT_SECONDS,
         backoff_base: float = BACKOFF_BASE_SECONDS,
         metrics: Metrics | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._store = store
         self._channels = channels
@@ -52,11 +76,13 @@ class Outbox:
         self._send_timeout = send_timeout
         self._backoff_base = backoff_base
         self._metrics = metrics or Metrics()
+        self._monotonic = monotonic
+        self._outages: dict[str, _Outage] = {}
         self._wake = asyncio.Event()
         self._stopping = False
-        self._in_flight: dict[tuple[str, str], asyncio.Task[None]] = {}
-        """Conversations with a send under way, by (channel, conversation key)."""
-        self._finished_meanwhile: set[tuple[str, str]] = set()
+        self._in_flight: dict[ConversationKey, asyncio.Task[None]] = {}
+        """Conversations with a send under way."""
+        self._finished_meanwhile: set[ConversationKey] = set()
         """Conversations whose send task ended since the current read of due rows began."""
 
     def wake(self) -> None:
@@ -75,18 +101,8 @@ class Outbox:
             await self.flush_due()
             if self._stopping:
                 break
-            next_due = await self._store.next_outbox_due()
-            timeout = IDLE_POLL_SECONDS
-            if next_due is not None:
-                wait = (next_due - datetime.now(UTC)).total_seconds()
-                if wait > 0:
-                    timeout = min(timeout, wait)
-                elif not self._in_flight:
-                    timeout = 0.0
-                # else: what is due belongs to conversations still sending; the end of
-                # each send wakes us, so there is no busy loop meanwhile.
             try:
-                await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                await asyncio.wait_for(self._wake.wait(), timeout=await self.idle_seconds())
             except TimeoutError:
                 pass
         await self.drain()
@@ -95,6 +111,24 @@ class Outbox:
         """Wait for the sends under way (each bounded by the send timeout)."""
         while self._in_flight:
             await asyncio.gather(*self._in_flight.values(), return_exceptions=True)
+
+    async def idle_seconds(self) -> float:
+        """How long :meth:`run` sleeps after a round (a wake cuts it short)."""
+        next_due = await self._store.next_outbox_due()
+        timeout = IDLE_POLL_SECONDS
+        if next_due is not None:
+            wait = (next_due - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                timeout = min(timeout, wait)
+            elif not self._in_flight and not self._outages:
+                timeout = 0.0
+            # else: what is due belongs to conversations still sending (the end of each
+            # send wakes us) or to a down channel (held until its probe): no busy loop.
+        now = self._monotonic()
+        probes = [o.probe_at - now for o in self._outages.values() if o.probe_at > now]
+        if probes:  # a probe whose time has come waits for a due row, not for the clock
+            timeout = min(timeout, min(probes))
+        return timeout
 
     async def settle_interrupted_sends(self) -> None:
         """Rows a crash left ``sending`` (an adapter had begun the network call) become dead
@@ -108,15 +142,15 @@ class Outbox:
     async def flush_due(self) -> bool:
         """Start sending what is due now; returns True if any conversation was started.
 
-        Each conversation sends in its own task and the loop does not wait for it: a
-        platform that hangs until the send timeout delays only its own conversations,
-        never another channel's replies. A conversation already sending is left alone
-        (its later rows follow when its task comes back), which keeps its order.
+        The loop does not wait for the sends it starts. A conversation already sending is
+        left alone (its later rows follow when its task comes back), which keeps its order.
         """
         self._finished_meanwhile.clear()
-        due = await self._store.due_outbox(datetime.now(UTC), DUE_BATCH)
-        by_conversation: dict[tuple[str, str], list[OutboxItem]] = defaultdict(list)
-        for item in due:
+        # Held rows stay due; fetch past them so they cannot crowd out other channels.
+        held = sum(len(outage.held) for outage in self._outages.values())
+        due = await self._store.due_outbox(datetime.now(UTC), DUE_BATCH + held)
+        by_conversation: dict[ConversationKey, list[OutboxItem]] = defaultdict(list)
+        for item in self._hold_for_down_channels(due):
             key = (item.reply.channel, item.reply.conversation_key)
             # A conversation whose send ended while we read may have sent these very rows
             # after our read began: skip it now, the next pass reads it afresh.
@@ -128,10 +162,50 @@ class Outbox:
             task.add_done_callback(lambda _task, key=key: self._conversation_done(key))
         return bool(by_conversation)
 
-    def _conversation_done(self, key: tuple[str, str]) -> None:
+    def _conversation_done(self, key: ConversationKey) -> None:
         self._in_flight.pop(key, None)
         self._finished_meanwhile.add(key)
         self._wake.set()
+
+    def _hold_for_down_channels(self, due: list[OutboxItem]) -> list[OutboxItem]:
+        """Due rows minus those of down channels; once a pause is over, one row probes."""
+        now = self._monotonic()
+        sendable: list[OutboxItem] = []
+        for item in due:
+            outage = self._outages.get(item.reply.channel)
+            if outage is None:
+                sendable.append(item)
+            elif outage.probe_at <= now and outage.probe_id is None:
+                outage.probe_id = item.id
+                sendable.append(item)
+            elif item.id != outage.probe_id:
+                outage.held.add(item.id)
+        return sendable[:DUE_BATCH]
+
+    def _channel_down(self, name: str, item: OutboxItem, exc: ChannelDown) -> None:
+        """Hold ``item`` and every later row of channel ``name``; loud once per outage."""
+        pause = exc.retry_after if exc.retry_after is not None else CHANNEL_DOWN_PAUSE_SECONDS
+        outage = self._outages.get(name)
+        if outage is None:
+            log.error(
+                "channel %s is down: %s. Its replies are held (not retried, not dead-lettered) "
+                "and the channel is tried again in %.0fs or on restart",
+                name,
+                exc,
+                pause,
+            )
+            outage = self._outages[name] = _Outage(probe_at=0.0)
+        elif outage.probe_id is not None:
+            log.warning("channel %s is still down; next try in %.0fs", name, pause)
+        outage.probe_at = self._monotonic() + pause
+        outage.probe_id = None
+        outage.held.add(item.id)
+
+    def _channel_up(self, name: str) -> None:
+        outage = self._outages.pop(name, None)
+        if outage is not None:
+            log.warning("channel %s sends again; %d held replies follow", name, len(outage.held))
+            self._wake.set()
 
     async def _send_in_order(self, items: list[OutboxItem]) -> None:
         for item in items:
@@ -152,11 +226,19 @@ class Outbox:
         if channel is None:
             await self._dead_letter(item, f"channel '{item.reply.channel}' is not configured")
             return True
+        outage = self._outages.get(channel.name)
+        if outage is not None and item.id != outage.probe_id:
+            outage.held.add(item.id)  # went down while this conversation waited its turn
+            return False
         attempt = item.attempts + 1
         try:
             result = await asyncio.wait_for(
                 channel.deliver(item.reply, item.id), timeout=self._send_timeout
             )
+        except ChannelDown as exc:
+            self._metrics.platform_errors.labels(channel.name, exc.code or "channel_down").inc()
+            self._channel_down(channel.name, item, exc)
+            return False
         except DeliveryError as exc:
             code = exc.code or ("429" if exc.retry_after is not None else "error")
             self._metrics.platform_errors.labels(channel.name, code).inc()
@@ -168,6 +250,7 @@ class Outbox:
             log.exception("outbox %d: unexpected error from %s", item.id, channel.name)
             self._metrics.platform_errors.labels(channel.name, "unexpected").inc()
             return await self._retry_or_give_up(item, attempt, type(exc).__name__, None)
+        self._channel_up(channel.name)
         if result.delivered:
             await self._store.mark_sent(item.id, result.platform_message_id)
             self._metrics.reply_sent(item.id)

@@ -32,6 +32,8 @@ REQUIRED_PHRASES: dict[str, frozenset[str]] = {
     "empty_message": frozenset(),
     "moderator_closed": frozenset(),
     "attachment_received": frozenset(),
+    "personal_data_hidden": frozenset(),
+    "personal_data_public": frozenset(),
 }
 
 

@@ -18,9 +18,16 @@ from faq.texts import BotTexts
 from handlers.decide import Decider, Decision, DecisionKind
 from handlers.feedback import NO_OPTION, YES_OPTION, FeedbackWords
 from handlers.outcome import ConversationMode, ConversationState, EventStatus, Outcome
+from handlers.personal_data import find_personal_data
 
 _OPTION_NUMBER = re.compile(r"^\s*(?:#|nr\.?|№)?\s*(\d{1,2})\s*[.)!]?\s*$", re.IGNORECASE)
 HARM_REASONS = frozenset({"gambling_harm"})
+URGENT_REASONS = HARM_REASONS | {"minor"}
+"""Reasons that name a ticket even when the comment also exposed personal data."""
+PERSONAL_DATA_REASON = "personal_data"
+DOCUMENT_ATTACHMENTS = frozenset({"photo", "document"})
+"""Attachments to a public post that may show an identity document: we cannot look inside
+an image, and a harmless photo hidden by mistake costs far less than a visible passport."""
 MAX_MISSES = 2
 
 
@@ -33,6 +40,9 @@ class Responder:
     feedback_words: FeedbackWords
 
     def respond(self, event: Event, state: ConversationState) -> Outcome:
+        exposed = _exposed_personal_data(event)
+        if exposed:  # before anything else, also while a person handles the thread
+            return self._protect_exposed(event, state, exposed)
         if state.mode is ConversationMode.HANDOFF:
             return self._while_person_handles(event, state)
         has_attachment = bool(event.attachments) or event.kind is EventKind.ATTACHMENT
@@ -232,6 +242,49 @@ class Responder:
             feedback=feedback,
         )
 
+    def _protect_exposed(
+        self, event: Event, state: ConversationState, exposed: tuple[str, ...]
+    ) -> Outcome:
+        """A public post shows personal data: have it withdrawn where the channel can, tell
+        the player privately why, and hand the thread to a moderator.
+
+        The public reply is the fixed "we'll write to you privately" phrase, so nothing of
+        the post is ever repeated in public.
+        """
+        decision = self.decider.decide(
+            event.text,
+            has_attachment=bool(event.attachments),
+            language_hint=event.language_hint,
+        )
+        lang = decision.lang
+        reason = PERSONAL_DATA_REASON
+        if decision.kind is DecisionKind.ESCALATE and decision.reason in URGENT_REASONS:
+            reason = decision.reason
+        why = "personal_data_hidden" if event.withdrawable else "personal_data_public"
+        reply = self._reply(
+            event,
+            self.texts.get("public_private_invite", lang),
+            private_followup=self.texts.get(why, lang),
+            contact_hint=self.texts.get("public_contact_hint", lang),
+            withdraw_source=event.withdrawable,
+        )
+        handoff = state.mode is ConversationMode.HANDOFF
+        return Outcome(
+            status=EventStatus.ESCALATED,
+            mode=ConversationMode.HANDOFF,
+            lang=lang,
+            replies=(reply,),
+            open_ticket_reason=reason,
+            followup_sent=state.followup_sent if handoff else False,
+            decision={
+                "decision": "escalate",
+                "reason": reason,
+                "lang": lang,
+                "personal_data": list(exposed),
+                "withdrawn": event.withdrawable,
+            },
+        )
+
     def _while_person_handles(self, event: Event, state: ConversationState) -> Outcome:
         """The player's message joins the open ticket; at most one holding note."""
         lang = state.lang or "en"
@@ -246,6 +299,16 @@ class Responder:
             followup_sent=True,
             decision={"decision": "joined_ticket", "reason": "handoff"},
         )
+
+
+def _exposed_personal_data(event: Event) -> tuple[str, ...]:
+    """Kinds of personal data a public event shows to everyone (empty when private)."""
+    if not event.is_public:
+        return ()
+    kinds = sorted(str(kind) for kind in find_personal_data(event.text))
+    if event.withdrawable and any(a.kind in DOCUMENT_ATTACHMENTS for a in event.attachments):
+        kinds.append("document")
+    return tuple(kinds)
 
 
 def _picked_option(event: Event, option_count: int) -> int | None:

@@ -16,7 +16,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 from pydantic import SecretStr
 
-from bots.channel import Channel, DeliveryError
+from bots.channel import Channel, ChannelDown, DeliveryError
 from bots.events import Event, Reply, ReplyAuthor, ReplyOption
 from bots.social.meta import ChannelAuthError, MetaChannel, MetaSettings, Surface
 from tests.fakes.graph_api import (
@@ -538,16 +538,16 @@ async def test_other_client_error_is_permanent_with_metas_message(
     assert "Param recipient[id] must be a valid ID string" in result.permanent_error
 
 
-async def test_invalid_token_holds_replies_with_a_long_wait_and_is_logged_once(
-    channel: MetaChannel, graph: FakeGraphApi, caplog: pytest.LogCaptureFixture
+async def test_invalid_token_says_the_whole_channel_is_down(
+    channel: MetaChannel, graph: FakeGraphApi
 ) -> None:
-    graph.script(MESSAGES, invalid_token(), invalid_token())
-    with caplog.at_level(logging.ERROR, logger="bots.social.meta"):
-        for delivery_id in (25, 26):
-            with pytest.raises(ChannelAuthError) as raised:
-                await channel.deliver(dm_reply(), delivery_id=delivery_id)
-            assert raised.value.retry_after is not None and raised.value.retry_after >= 3600
-    assert len([r for r in caplog.records if "access token" in r.getMessage()]) == 1
+    """What the outbox then does with it: tests/test_meta_channel_down.py."""
+    graph.script(MESSAGES, invalid_token())
+    with pytest.raises(ChannelDown) as raised:
+        await channel.deliver(dm_reply(), delivery_id=25)
+    assert isinstance(raised.value, ChannelAuthError)
+    assert raised.value.retry_after is not None and raised.value.retry_after >= 600
+    assert "CROUPIER_META_PAGE_ACCESS_TOKEN" in str(raised.value)
 
 
 async def test_server_error_is_worth_retrying(channel: MetaChannel, graph: FakeGraphApi) -> None:

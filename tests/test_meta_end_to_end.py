@@ -14,7 +14,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from croupier.app import Croupier
 from croupier.config import DEFAULT_BOT_TEXTS, Settings
 from croupier.decisions import DecisionParts
-from tests.conftest import CONSOLE_PASSWORD
+from croupier.store.models import TicketStatus
+from tests.conftest import CONSOLE_PASSWORD, phrase
 from tests.fakes.graph_api import FakeGraphApi, RecordedRequest
 from tests.test_meta_channel import (
     APP_SECRET,
@@ -109,3 +110,42 @@ async def test_unsigned_webhook_is_refused_and_nothing_is_stored(
     assert response.status == 403
     app: Croupier = meta_croupier.app_under_test  # type: ignore[attr-defined]
     assert await app.store.event_status_counts() == {}
+
+
+async def test_comment_exposing_a_card_number_is_hidden_explained_privately_and_escalated(
+    meta_croupier: TestClient[Any, Any], graph: FakeGraphApi
+) -> None:
+    app: Croupier = meta_croupier.app_under_test  # type: ignore[attr-defined]
+    assert await _post(meta_croupier, meta_payload("page_feed_comment_personal_data")) == 200
+    comment = "880000000000001_990000000000007"
+    [private] = await _wait_for_requests(graph, MESSAGES, 1)
+    paths = [r.path for r in graph.requests]
+    assert paths == [f"/v21.0/{comment}", f"/v21.0/{comment}/comments", MESSAGES]
+    assert graph.requests[0].query["is_hidden"] == "true"
+    assert graph.requests[1].json == {"message": phrase(app, "public_private_invite")}
+    assert private.json == {
+        "recipient": {"comment_id": comment},
+        "message": {"text": phrase(app, "personal_data_hidden")},
+    }
+    everything_sent = json.dumps([r.json for r in graph.requests])
+    assert "4111" not in everything_sent and "jan.kowalski" not in everything_sent
+    [ticket] = await app.store.list_tickets(TicketStatus.OPEN)
+    assert ticket.reason == "personal_data" and ticket.is_public
+
+
+async def test_instagram_comment_with_a_phone_number_is_hidden(
+    meta_croupier: TestClient[Any, Any], graph: FakeGraphApi
+) -> None:
+    assert await _post(meta_croupier, meta_payload("instagram_comment_personal_data")) == 200
+    await _wait_for_requests(graph, MESSAGES, 1)
+    [hide] = graph.sent_to("/v21.0/17900000000000009")
+    assert hide.query["hide"] == "true"
+
+
+async def test_comment_with_a_photo_that_may_show_a_document_is_hidden(
+    meta_croupier: TestClient[Any, Any], graph: FakeGraphApi
+) -> None:
+    assert await _post(meta_croupier, meta_payload("page_feed_comment_photo")) == 200
+    await _wait_for_requests(graph, MESSAGES, 1)
+    [hide] = graph.sent_to("/v21.0/880000000000001_990000000000008")
+    assert hide.query["is_hidden"] == "true"

@@ -1,6 +1,11 @@
 """Facebook Page and Instagram: Messenger/Instagram DMs and public comments, one channel."""
 
-from bots.social.meta.channel import InMemoryPrivateReplyLedger, MetaChannel, PrivateReplyLedger
+from bots.social.meta.channel import (
+    InMemoryPrivateReplyLedger,
+    MetaChannel,
+    PrivateReplyLedger,
+    StoredPrivateReplyLedger,
+)
 from bots.social.meta.convert import CHANNEL_NAME, Surface
 from bots.social.meta.graph import ChannelAuthError, GraphRejected
 from bots.social.meta.settings import MetaSettings
@@ -13,5 +18,6 @@ __all__ = [
     "MetaChannel",
     "MetaSettings",
     "PrivateReplyLedger",
+    "StoredPrivateReplyLedger",
     "Surface",
 ]

@@ -19,7 +19,7 @@ import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -27,8 +27,8 @@ import aiohttp
 from aiohttp import web
 from pydantic import ValidationError
 
-from bots.channel import AcceptEvent, DeliveryResult
-from bots.events import Reply, ReplyOption, utc_now
+from bots.channel import AcceptEvent, CursorStore, DeliveryResult
+from bots.events import Event, Reply, ReplyAuthor, ReplyOption, utc_now
 from bots.social.meta.convert import (
     CHANNEL_NAME,
     CommentThread,
@@ -37,7 +37,7 @@ from bots.social.meta.convert import (
     incoming_items,
     parse_conversation_key,
 )
-from bots.social.meta.graph import GraphClient, GraphRejected
+from bots.social.meta.graph import OUTSIDE_WINDOW, GraphClient, GraphRejected
 from bots.social.meta.payloads import WebhookPayload
 from bots.social.meta.settings import MetaSettings
 from bots.text_split import split_text
@@ -54,6 +54,12 @@ INSTAGRAM_TEXT_LIMIT_BYTES = 1000
 COMMENT_TEXT_LIMIT_CHARS = {Surface.PAGE: 8000, Surface.INSTAGRAM: 2200}
 _REMEMBERED_COMMENTS = 100_000
 _REMEMBERED_DELIVERIES = 10_000
+PRIVATE_REPLY_CURSOR_PREFIX = "meta:private_reply:"
+PROGRESS_CURSOR_PREFIX = "meta:delivery:"
+LATEST_COMMENT_CURSOR_PREFIX = "meta:latest_comment:"
+OUTSIDE_HUMAN_AGENT_WINDOW = (
+    "meta: outside the 24-hour messaging window and the 7-day human agent window"
+)
 
 
 class PrivateReplyLedger(Protocol):
@@ -65,8 +71,8 @@ class PrivateReplyLedger(Protocol):
 
 
 class InMemoryPrivateReplyLedger:
-    """Process memory only: a restart forgets, and a second attempt is then refused by Meta
-    (a permanent error we log and absorb). A store-backed ledger can replace it unchanged."""
+    """Process memory only, for a channel run without a store (tests, tools): a restart
+    forgets, and a second attempt is then refused by Meta (a permanent error)."""
 
     def __init__(self) -> None:
         self._sent: set[str] = set()
@@ -78,13 +84,56 @@ class InMemoryPrivateReplyLedger:
         self._sent.add(comment_id)
 
 
+class StoredPrivateReplyLedger:
+    """The ledger in the runtime's store, so that a restart still knows which comments had
+    their private reply: one named value per comment, through the store's cursors.
+
+    Recorded right after Meta confirms the send. A crash between the two leaves the comment
+    unrecorded; the retry is then refused by Meta itself (one private reply per comment),
+    so the player never gets two.
+    """
+
+    def __init__(self, cursors: CursorStore) -> None:
+        self._cursors = cursors
+
+    async def already_sent(self, comment_id: str) -> bool:
+        return await self._cursors.get_cursor(PRIVATE_REPLY_CURSOR_PREFIX + comment_id) is not None
+
+    async def record_sent(self, comment_id: str) -> None:
+        await self._cursors.set_cursor(
+            PRIVATE_REPLY_CURSOR_PREFIX + comment_id, utc_now().isoformat(timespec="seconds")
+        )
+
+
 @dataclass
 class _DeliveryProgress:
-    """What of one outbox row already reached Meta, so a retry does not say it twice."""
+    """What of one outbox row already reached Meta, so a retry does not say it twice.
+
+    Kept in memory between retries and, for replies that take several Graph calls (a split
+    DM, hide + public + private reply), in the store after each call: a restart half-way
+    then neither repeats nor loses a part.
+    """
 
     public_comment_id: str | None = None
+    source_hidden: bool = False
     direct_parts_sent: int = 0
+    human_agent: bool = False
+    """Meta said the 24-hour window is closed: the rest goes with the HUMAN_AGENT tag."""
     last_message_id: str | None = None
+    private_reply_done: bool = False
+    private_message_id: str | None = None
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> _DeliveryProgress | None:
+        try:
+            stored = json.loads(raw)
+            known = {f.name for f in fields(cls)}
+            return cls(**{k: v for k, v in stored.items() if k in known})
+        except (ValueError, TypeError, AttributeError):
+            return None
 
 
 class MetaChannel:
@@ -97,13 +146,24 @@ class MetaChannel:
         session: aiohttp.ClientSession | None = None,
         private_replies: PrivateReplyLedger | None = None,
         clock: Callable[[], datetime] = utc_now,
+        cursors: CursorStore | None = None,
     ) -> None:
+        """``cursors`` (the runtime's store) keeps the private-reply ledger across restarts;
+        without it the ledger lives in memory only."""
         self._settings = settings
         self._accept = accept
         self._graph = GraphClient(settings, session)
-        self._private_replies = private_replies or InMemoryPrivateReplyLedger()
+        if private_replies is None:
+            private_replies = (
+                StoredPrivateReplyLedger(cursors)
+                if cursors is not None
+                else InMemoryPrivateReplyLedger()
+            )
+        self._private_replies = private_replies
+        self._cursors = cursors
         self._clock = clock
         self._comment_created_at: OrderedDict[str, datetime] = OrderedDict()
+        self._latest_comment: OrderedDict[str, str] = OrderedDict()
         self._progress: OrderedDict[int, _DeliveryProgress] = OrderedDict()
 
     def add_routes(self, app: web.Application) -> None:
@@ -146,10 +206,13 @@ class MetaChannel:
                 return web.Response(status=500, text="try again")
             if item.comment_created_at is not None:
                 self._remember_comment(item.event.platform_message_id, item.comment_created_at)
+            if item.event.is_public:
+                await self._note_latest_comment(item.event)
         return web.Response(text="EVENT_RECEIVED")
 
     async def deliver(self, reply: Reply, delivery_id: int) -> DeliveryResult:
-        """Send a reply; a retry of the same ``delivery_id`` skips what already went out.
+        """Send a reply; a retry of the same ``delivery_id`` skips what already went out
+        (also after a restart, when the channel was given the store's ``cursors``).
 
         Raises :class:`DeliveryError` (or :class:`ChannelAuthError`) for failures worth
         retrying; Meta's final refusals come back as ``permanent_error``.
@@ -160,13 +223,12 @@ class MetaChannel:
                 delivered=False,
                 permanent_error=f"meta: not a Meta conversation key: {reply.conversation_key!r}",
             )
-        progress = self._progress.setdefault(delivery_id, _DeliveryProgress())
-        self._forget_oldest(self._progress, _REMEMBERED_DELIVERIES)
+        progress = await self._progress_of(delivery_id)
         try:
             if isinstance(thread, DirectThread):
-                result = await self._send_direct(thread, reply, progress)
+                result = await self._send_direct(thread, reply, progress, delivery_id)
             else:
-                result = await self._answer_comment(thread, reply, progress)
+                result = await self._answer_comment(thread, reply, progress, delivery_id)
         except GraphRejected as exc:
             result = DeliveryResult(delivered=False, permanent_error=exc.reason)
         self._progress.pop(delivery_id, None)
@@ -185,36 +247,118 @@ class MetaChannel:
     async def close(self) -> None:
         await self._graph.close()
 
+    async def _progress_of(self, delivery_id: int) -> _DeliveryProgress:
+        """This process's record of the row, else the store's (a restart mid-delivery)."""
+        progress = self._progress.get(delivery_id)
+        if progress is None:
+            if self._cursors is not None:
+                raw = await self._cursors.get_cursor(f"{PROGRESS_CURSOR_PREFIX}{delivery_id}")
+                if raw is not None:
+                    progress = _DeliveryProgress.from_json(raw)
+            self._progress[delivery_id] = progress = progress or _DeliveryProgress()
+            self._forget_oldest(self._progress, _REMEMBERED_DELIVERIES)
+        return progress
+
+    async def _note_latest_comment(self, event: Event) -> None:
+        """The person's newest comment in a thread: where a moderator's reply goes privately
+        (the console's reply names only the conversation, not a comment)."""
+        key, comment_id = event.conversation_key, event.platform_message_id
+        self._latest_comment[key] = comment_id
+        self._latest_comment.move_to_end(key)
+        self._forget_oldest(self._latest_comment, _REMEMBERED_COMMENTS)
+        if self._cursors is not None:
+            try:
+                await self._cursors.set_cursor(LATEST_COMMENT_CURSOR_PREFIX + key, comment_id)
+            except Exception:
+                log.exception("meta: could not store the latest comment of %s", key)
+
+    async def _latest_comment_of(self, thread: CommentThread) -> str | None:
+        comment_id = self._latest_comment.get(thread.key)
+        if comment_id is None and self._cursors is not None:
+            comment_id = await self._cursors.get_cursor(LATEST_COMMENT_CURSOR_PREFIX + thread.key)
+        return comment_id
+
+    async def _step_done(
+        self, delivery_id: int, progress: _DeliveryProgress, resumable: bool
+    ) -> None:
+        """Note a call Meta confirmed. Stored only for ``resumable`` replies: several calls,
+        or a one-time private reply; a single plain send has nothing to resume."""
+        if self._cursors is not None and resumable:
+            await self._cursors.set_cursor(
+                f"{PROGRESS_CURSOR_PREFIX}{delivery_id}", progress.to_json()
+            )
+
     async def _send_direct(
-        self, thread: DirectThread, reply: Reply, progress: _DeliveryProgress
+        self, thread: DirectThread, reply: Reply, progress: _DeliveryProgress, delivery_id: int
     ) -> DeliveryResult:
-        """Send API, in as many messages as the text needs; quick replies on the last."""
+        """Send API, in as many messages as the text needs; quick replies on the last.
+
+        A moderator's reply that Meta refuses as outside the 24-hour window is sent again
+        with the ``HUMAN_AGENT`` tag (a person answering within 7 days of the player's last
+        message); a bot's reply outside the window stays refused.
+        """
         parts = split_message(reply.text, thread.surface)
         for index in range(progress.direct_parts_sent, len(parts)):
             message: dict[str, Any] = {"text": parts[index]}
             if index == len(parts) - 1 and reply.options:
                 message["quick_replies"] = quick_replies(reply.options)
-            answer = await self._graph.call(
-                "POST",
-                ("me", "messages"),
-                {
-                    "recipient": {"id": thread.user_id},
-                    "messaging_type": "RESPONSE",
-                    "message": message,
-                },
-            )
+            body = {"recipient": {"id": thread.user_id}, "message": message}
+            try:
+                answer = await self._send_api(body, progress.human_agent)
+            except GraphRejected as exc:
+                by_person = reply.author is ReplyAuthor.MODERATOR
+                if exc.reason != OUTSIDE_WINDOW or not by_person or progress.human_agent:
+                    raise
+                progress.human_agent = True
+                answer = await self._send_api(body, human_agent=True)
             progress.direct_parts_sent = index + 1
             progress.last_message_id = _str_or_none(answer.get("message_id"))
+            await self._step_done(delivery_id, progress, len(parts) > 1)
         return DeliveryResult(delivered=True, platform_message_id=progress.last_message_id)
 
+    async def _send_api(self, body: dict[str, Any], human_agent: bool) -> dict[str, Any]:
+        if not human_agent:
+            return await self._graph.call(
+                "POST", ("me", "messages"), {**body, "messaging_type": "RESPONSE"}
+            )
+        tagged = {**body, "messaging_type": "MESSAGE_TAG", "tag": "HUMAN_AGENT"}
+        try:
+            return await self._graph.call("POST", ("me", "messages"), tagged)
+        except GraphRejected as exc:
+            if exc.reason == OUTSIDE_WINDOW:
+                raise GraphRejected(OUTSIDE_HUMAN_AGENT_WINDOW, exc.code, exc.subcode) from None
+            raise
+
     async def _answer_comment(
-        self, thread: CommentThread, reply: Reply, progress: _DeliveryProgress
+        self, thread: CommentThread, reply: Reply, progress: _DeliveryProgress, delivery_id: int
     ) -> DeliveryResult:
         """Public reply in the thread, then the one private reply if there is more to say.
 
         A public reply answers the top-level comment (the only level both platforms let
         us reply to); the private reply goes to the person's own comment, ``in_reply_to``.
+        When the reply asks to withdraw that comment (it exposes personal data), it is
+        hidden first: if Meta refuses, nothing is said, and the dead letter tells people.
         """
+        private_text = reply.private_followup if reply.is_public else reply.text
+        if not reply.is_public and reply.in_reply_to is None:
+            # A moderator's reply from the console: privately, to the person's last comment.
+            reply = reply.model_copy(update={"in_reply_to": await self._latest_comment_of(thread)})
+        steps = sum((reply.withdraw_source, reply.is_public, bool(private_text)))
+        resumable = steps > 1 or bool(private_text)
+        if reply.withdraw_source and not progress.source_hidden:
+            if reply.in_reply_to:
+                try:
+                    await self.hide_comment(reply.in_reply_to, thread.surface)
+                except GraphRejected as exc:
+                    raise GraphRejected(
+                        f"meta: could not hide comment {reply.in_reply_to}: {exc.reason}",
+                        exc.code,
+                        exc.subcode,
+                    ) from None
+            else:
+                log.warning("meta: asked to hide a comment in %s but no id given", thread.key)
+            progress.source_hidden = True
+            await self._step_done(delivery_id, progress, resumable)
         if reply.is_public and progress.public_comment_id is None:
             edge = "comments" if thread.surface is Surface.PAGE else "replies"
             text = reply.text[: COMMENT_TEXT_LIMIT_CHARS[thread.surface]]
@@ -222,13 +366,19 @@ class MetaChannel:
                 "POST", (thread.root_comment_id, edge), {"message": text}
             )
             progress.public_comment_id = _str_or_none(answer.get("id")) or ""
-        private_text = reply.private_followup if reply.is_public else reply.text
-        private_message_id: str | None = None
-        if private_text and reply.in_reply_to:
+            await self._step_done(delivery_id, progress, resumable)
+        private_message_id: str | None = progress.private_message_id
+        if progress.private_reply_done:
+            pass  # went out before a restart: neither again nor "already used"
+        elif private_text and reply.in_reply_to:
             try:
                 private_message_id = await self._send_private_reply(
                     reply.in_reply_to, private_text, thread.surface
                 )
+                if private_message_id is not None:
+                    progress.private_reply_done = True
+                    progress.private_message_id = private_message_id
+                    await self._step_done(delivery_id, progress, resumable)
             except GraphRejected as exc:
                 if not reply.is_public:
                     raise

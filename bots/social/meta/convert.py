@@ -211,6 +211,7 @@ def event_from_feed_comment(value: FeedChangeValue, own_ids: frozenset[str]) -> 
         text=text,
         text_truncated=truncated,
         is_public=True,
+        withdrawable=True,  # a Page or Instagram comment can be hidden through the API
         attachments=attachments,
         reply_to_platform_id=None if is_top_level else value.parent_id,
     )
@@ -233,6 +234,7 @@ def event_from_instagram_comment(
         text=text,
         text_truncated=truncated,
         is_public=True,
+        withdrawable=True,  # a Page or Instagram comment can be hidden through the API
         reply_to_platform_id=value.parent_id,
     )
 

@@ -2,8 +2,9 @@
 
 Every call goes through :meth:`GraphClient.call`, which turns Meta's answers into three
 outcomes the outbox understands: a JSON body (success), :class:`DeliveryError` (wait and
-retry: throttling, 5xx, timeouts; :class:`ChannelAuthError` when the token is refused), or
-:class:`GraphRejected` (no retry can help: closed messaging window, blocked user, bad id).
+retry: throttling, 5xx, timeouts), :class:`ChannelAuthError` (the token is refused: the
+outbox holds every Meta reply until it works again), or :class:`GraphRejected` (no retry
+can help: closed messaging window, blocked user, bad id).
 
 The access token travels as the ``access_token`` query parameter with its
 ``appsecret_proof``; neither is ever put in a log line or an exception message, which is
@@ -15,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -25,10 +25,8 @@ from urllib.parse import quote
 import aiohttp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from bots.channel import DeliveryError
+from bots.channel import ChannelDown, DeliveryError
 from bots.social.meta.settings import MetaSettings
-
-log = logging.getLogger(__name__)
 
 RATE_LIMIT_CODES = frozenset({4, 17, 32, 341, 613})
 """App, user, page and custom throttling (Graph API "Handling Errors")."""
@@ -36,18 +34,17 @@ BUSINESS_RATE_LIMIT_CODES = range(80000, 80015)
 TRANSIENT_CODES = frozenset({1, 2})
 """Unknown error and service unavailable: Meta says wait and retry."""
 RATE_LIMIT_BACKOFF_SECONDS = 60.0
-AUTH_FAILURE_RETRY_SECONDS = 3600.0
-"""Long enough for a person to renew the token before the outbox gives up on the reply."""
+AUTH_FAILURE_RETRY_SECONDS = 900.0
+"""How long the outbox holds Meta replies before trying the token again (a renewed token
+normally arrives with a restart, which tries at once)."""
 OUTSIDE_WINDOW = "meta: outside the 24-hour messaging window"
 RECIPIENT_UNAVAILABLE = "meta: this person isn't available right now"
 
 
-class ChannelAuthError(DeliveryError):
-    """The Page access token was refused: nothing will send until a person renews it.
-
-    A :class:`DeliveryError` with a long ``retry_after`` so queued replies wait for the new
-    token instead of being dead-lettered one by one.
-    """
+class ChannelAuthError(ChannelDown):
+    """The Page access token was refused (code 190): nothing will send until a person
+    renews it. A :class:`ChannelDown`, so queued replies wait for the new token instead of
+    being dead-lettered one by one; the outbox reports the outage once."""
 
 
 class GraphRejected(Exception):
@@ -92,7 +89,6 @@ class GraphClient:
             settings.app_secret.get_secret_value().encode(), token.encode(), hashlib.sha256
         ).hexdigest()
         self._auth_params = {"access_token": token, "appsecret_proof": proof}
-        self._auth_failure_reported = False
 
     async def call(
         self,
@@ -124,12 +120,8 @@ class GraphClient:
             ) from None
         body = _decode(body_text)
         if status < 400 and "error" not in body:
-            self._auth_failure_reported = False
             return body
-        failure = classify_failure(status, body, headers)
-        if isinstance(failure, ChannelAuthError):
-            self._report_auth_failure(str(failure))
-        raise failure
+        raise classify_failure(status, body, headers)
 
     async def close(self) -> None:
         if self._owns_session and self._session is not None:
@@ -141,15 +133,6 @@ class GraphClient:
             self._session = aiohttp.ClientSession(timeout=self._timeout)
             self._owns_session = True
         return self._session
-
-    def _report_auth_failure(self, message: str) -> None:
-        """Once per outage, loudly: every queued reply will hit the same wall."""
-        if not self._auth_failure_reported:
-            self._auth_failure_reported = True
-            log.error(
-                "%s: Meta replies are held until CROUPIER_META_PAGE_ACCESS_TOKEN is renewed",
-                message,
-            )
 
 
 def classify_failure(
@@ -164,7 +147,8 @@ def classify_failure(
     described = f"{detail.message or f'HTTP {status}'} (code {code}, subcode {subcode})"
     if code == 190:
         return ChannelAuthError(
-            f"meta: page access token rejected: {described}",
+            f"meta: page access token rejected: {described}; "
+            "renew CROUPIER_META_PAGE_ACCESS_TOKEN and restart",
             retry_after=AUTH_FAILURE_RETRY_SECONDS,
         )
     if status == 429 or code in RATE_LIMIT_CODES or (code in BUSINESS_RATE_LIMIT_CODES):
