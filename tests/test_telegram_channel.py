@@ -7,6 +7,7 @@ real SQLite cursor store, delivery through ``deliver`` as the outbox calls it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
 import time
@@ -498,18 +499,79 @@ async def test_answer_to_a_button_press_is_threaded_under_the_keyboard_message(
     assert sent["reply_parameters"]["message_id"] == 5001
 
 
-async def test_sends_to_one_chat_are_spaced_but_other_chats_are_not_held_up() -> None:
-    pacer = SendPacer(private_interval=0.2, group_interval=0.4, messages_per_second=10_000)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    await pacer.wait_turn(PRIVATE_CHAT)
-    await pacer.wait_turn(PRIVATE_CHAT + 1)
-    assert loop.time() - start < 0.1
-    await pacer.wait_turn(PRIVATE_CHAT)
-    assert loop.time() - start >= 0.19
-    start = loop.time()
-    await asyncio.gather(*(pacer.wait_turn(GROUP_CHAT) for _ in range(2)))
-    assert loop.time() - start >= 0.39
+class FakeClock:
+    """Time that moves only when the pacer sleeps: the schedule is exact and instant."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def fake_clock_pacer(clock: FakeClock, **limits: float) -> SendPacer:
+    values: dict[str, Any] = {
+        "private_interval": 1.0,
+        "group_interval": 1.0,
+        "messages_per_second": 30.0,
+        "group_messages_per_minute": 20,
+    }
+    return SendPacer(**(values | limits), clock=clock, sleep=clock.sleep)
+
+
+async def send_times(pacer: SendPacer, clock: FakeClock, chats: list[int]) -> list[float]:
+    """When each message (in this order) would leave, relative to the first."""
+    start = clock.now
+    times = []
+    for chat in chats:
+        await pacer.wait_turn(chat)
+        times.append(round(clock.now - start, 6))
+    return times
+
+
+async def test_one_private_chat_gets_a_message_a_second_and_other_chats_are_not_held_up() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    times = await send_times(pacer, clock, [PRIVATE_CHAT, PRIVATE_CHAT + 1, PRIVATE_CHAT])
+    assert times == [0.0, 0.001, 1.0]
+
+
+async def test_a_group_gets_at_most_twenty_messages_in_any_minute() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    times = await send_times(pacer, clock, [GROUP_CHAT] * 23)
+    assert times[:20] == [float(n) for n in range(20)]  # one a second while under 20/min
+    assert times[20:] == [60.0, 61.0, 62.0]  # then each waits for the oldest to age out
+    for index in range(20, 23):
+        assert times[index] - times[index - 20] >= 60.0
+
+
+async def test_a_full_group_window_does_not_hold_up_private_chats() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    slots = [pacer.reserve_chat_slot(GROUP_CHAT, clock.now) for _ in range(21)]
+    assert slots[-1] - slots[0] == 60.0
+    assert pacer.reserve_chat_slot(PRIVATE_CHAT, clock.now) == clock.now
+    assert pacer.reserve_chat_slot(GROUP_CHAT - 1, clock.now) == clock.now
+
+
+async def test_the_whole_bot_sends_at_most_thirty_messages_a_second() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock)
+    times = await send_times(pacer, clock, [PRIVATE_CHAT + n for n in range(61)])
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap == pytest.approx(1 / 30, abs=1e-5) for gap in gaps)
+    assert times[60] == pytest.approx(2.0)
+
+
+async def test_concurrent_senders_to_one_chat_never_share_a_slot() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    slots = [pacer.reserve_chat_slot(PRIVATE_CHAT, clock.now) for _ in range(3)]
+    assert [s - clock.now for s in slots] == [0.0, 1.0, 2.0]
 
 
 async def test_the_token_never_reaches_our_logs(

@@ -91,6 +91,7 @@ class TelegramChannel:
             settings.private_chat_interval,
             settings.group_chat_interval,
             settings.global_messages_per_second,
+            settings.group_messages_per_minute,
         )
         self._identity: BotIdentity | None = None
         self._identity_lock = asyncio.Lock()
