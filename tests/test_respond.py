@@ -117,6 +117,58 @@ def test_photo_is_never_answered_from_the_faq(responder: Responder) -> None:
     assert outcome.replies[-1].text == responder.texts.get("attachment_received", "en")
 
 
+@pytest.mark.parametrize("kind", ["sticker", "voice", "video", "audio", "animation"])
+def test_sticker_voice_or_video_alone_asks_to_type_and_opens_no_ticket(
+    responder: Responder, kind: str
+) -> None:
+    outcome = responder.respond(
+        _event("", kind=EventKind.ATTACHMENT, attachments=(Attachment(kind=kind),)), START
+    )
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.open_ticket_reason is None
+    assert outcome.decision == {"decision": "media_not_read", "kinds": [kind]}
+    (reply,) = outcome.replies
+    assert reply.text == responder.texts.get("media_not_read", "en")
+    assert reply.in_reply_to == "m1"
+
+
+def test_a_sticker_leaves_a_pending_clarify_waiting(responder: Responder) -> None:
+    asked = responder.respond(_event("verify card or account, which one?"), START)
+    assert asked.mode is ConversationMode.CLARIFY
+    sticker = _event("", 2, kind=EventKind.ATTACHMENT, attachments=(Attachment(kind="sticker"),))
+    after_sticker = responder.respond(sticker, _next_state(START, asked))
+    assert after_sticker.mode is ConversationMode.CLARIFY
+    assert after_sticker.clarify_options == asked.clarify_options
+    picked = responder.respond(_event("2", 3), _next_state(START, after_sticker))
+    assert picked.decision["faq_id"] == asked.clarify_options[1]
+
+
+def test_a_voice_note_with_a_caption_is_read_as_its_caption(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event(
+            "how do I verify my payment card?",
+            kind=EventKind.ATTACHMENT,
+            attachments=(Attachment(kind="voice"),),
+        ),
+        START,
+    )
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.decision["faq_id"] == "card-verification"
+
+
+def test_a_document_beside_a_sticker_still_goes_to_a_person(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event(
+            "",
+            kind=EventKind.ATTACHMENT,
+            attachments=(Attachment(kind="sticker"), Attachment(kind="document")),
+        ),
+        START,
+    )
+    assert outcome.status is EventStatus.ESCALATED
+    assert outcome.open_ticket_reason == "documents"
+
+
 def test_public_answer_is_short_and_full_answer_goes_privately(responder: Responder) -> None:
     outcome = responder.respond(_event("how do I verify my payment card?", is_public=True), START)
     reply = outcome.replies[-1]

@@ -17,6 +17,7 @@ import pytest
 from croupier.app import Croupier
 from croupier.config import DEFAULT_BOT_TEXTS, Settings
 from croupier.decisions import DecisionParts
+from croupier.store.models import TicketStatus
 from tests.conftest import CONSOLE_PASSWORD, faq_answer, phrase
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegramApi, load_update
 
@@ -97,3 +98,37 @@ async def test_group_mention_gets_a_public_answer_with_a_private_chat_link(
     assert answer["reply_parameters"]["message_id"] == 88002
     assert answer["text"].endswith(f"https://t.me/{BOT_USERNAME}?start=help")
     assert "reply_markup" not in answer
+
+
+def private_media(update_id: int, field: str, media: dict[str, Any]) -> dict[str, Any]:
+    update = private_text(update_id, "")
+    del update["message"]["text"]
+    update["message"][field] = media
+    return update
+
+
+async def test_a_sticker_asks_for_words_and_a_photo_goes_to_a_person(
+    telegram_croupier: Croupier, telegram_api: FakeTelegramApi
+) -> None:
+    sticker = {
+        "file_id": "CAACAgIAAxkBsticker",
+        "file_unique_id": "AgADsticker",
+        "type": "regular",
+        "width": 512,
+        "height": 512,
+        "is_animated": False,
+        "is_video": False,
+    }
+    telegram_api.push_update(private_media(10, "sticker", sticker))
+    (asked,) = await sent_messages(telegram_api, 1)
+    assert asked["text"] == phrase(telegram_croupier, "media_not_read")
+    assert asked["reply_parameters"]["message_id"] == 10
+    assert await telegram_croupier.store.list_tickets(TicketStatus.OPEN) == []
+
+    photo = load_update("photo")
+    photo["update_id"] = 11
+    telegram_api.push_update(photo)
+    _, received = await sent_messages(telegram_api, 2)
+    assert received["text"] == phrase(telegram_croupier, "attachment_received", "pl")
+    (ticket,) = await telegram_croupier.store.list_tickets(TicketStatus.OPEN)
+    assert ticket.reason == "documents"

@@ -163,7 +163,8 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     if message.photo:
         largest = message.photo[-1]
         found.append(Attachment(kind="photo", platform_file_id=largest.file_id))
-    if message.document is not None:
+    # Telegram also fills ``document`` for an animation (GIF), for old clients: it is one.
+    if message.document is not None and message.animation is None:
         document = message.document
         found.append(
             Attachment(
@@ -194,14 +195,14 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
         )
     if message.video_note is not None:
         found.append(Attachment(kind="video", platform_file_id=message.video_note.file_id))
-    for other in (message.audio, message.animation):
-        if other is not None:
+    for kind, media in (("audio", message.audio), ("animation", message.animation)):
+        if media is not None:
             found.append(
                 Attachment(
-                    kind="other",
-                    platform_file_id=other.file_id,
-                    mime_type=other.mime_type,
-                    file_name=other.file_name,
+                    kind=kind,
+                    platform_file_id=media.file_id,
+                    mime_type=media.mime_type,
+                    file_name=media.file_name,
                 )
             )
     return tuple(found)
