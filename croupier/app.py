@@ -103,6 +103,7 @@ class Croupier:
             live_feed=self.live_feed,
             retry_event=self._retry_event,
             first_response_sla_seconds=settings.first_response_sla_seconds,
+            attachment_sources=self.channels.get,
         ).add_routes(self.web)
         self.web.on_shutdown.append(self._end_live_streams)
         self.web.router.add_get("/healthz", self._health)

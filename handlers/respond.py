@@ -23,6 +23,10 @@ from handlers.outcome import ConversationMode, ConversationState, EventStatus, O
 _OPTION_NUMBER = re.compile(r"^\s*(?:#|nr\.?|№)?\s*(\d{1,2})\s*[.)!]?\s*$", re.IGNORECASE)
 HARM_REASONS = frozenset({"gambling_harm"})
 MAX_MISSES = 2
+_HELLO_COMMAND = re.compile(r"^/(?:start|help)$", re.IGNORECASE)
+"""Messenger commands that open a chat (Telegram's /start, also after a deep link with
+nothing waiting, and /help): they carry no words, so the platform's language hint
+chooses the greeting's language."""
 UNREAD_MEDIA_KINDS = frozenset({"sticker", "voice", "video", "audio", "animation"})
 """Attachments nobody on the team needs to see (unlike photos and documents, which are
 usually verification papers): the bot asks for the question in words instead of opening a
@@ -45,6 +49,8 @@ class Responder:
         )
         if unread_media and not event.text.strip():
             return self._ask_to_type(event, state)
+        if _HELLO_COMMAND.match(event.text.strip()):
+            return self._greet(event, state)
         # A caption under a voice note or video is read as an ordinary message.
         has_attachment = not unread_media and (
             bool(event.attachments) or event.kind is EventKind.ATTACHMENT
@@ -243,6 +249,17 @@ class Responder:
             open_ticket_reason=reason,
             decision=record | {"reason": reason},
             feedback=feedback,
+        )
+
+    def _greet(self, event: Event, state: ConversationState) -> Outcome:
+        languages = self.decider.index.faq.languages
+        lang = next((c for c in (event.language_hint, state.lang) if c and c in languages), "en")
+        return Outcome(
+            status=EventStatus.ANSWERED,
+            mode=ConversationMode.BOT,
+            lang=lang,
+            replies=(self._reply(event, self.texts.get("greeting", lang)),),
+            decision={"decision": "greeting", "command": event.text.strip().lower()},
         )
 
     def _ask_to_type(self, event: Event, state: ConversationState) -> Outcome:

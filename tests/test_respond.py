@@ -169,6 +169,33 @@ def test_a_document_beside_a_sticker_still_goes_to_a_person(responder: Responder
     assert outcome.open_ticket_reason == "documents"
 
 
+GERMAN_TOO = TWO_CLOSE_ENTRIES.replace(
+    '    en: "Upload your ID',
+    '    de: "Laden Sie Ihren Ausweis hoch."\n    en: "Upload your ID',
+).replace(
+    '         "verify my identity with a passport"]',
+    '         "verify my identity with a passport"]\n    de: ["wie verifiziere ich mein Konto?"]',
+)
+
+
+@pytest.mark.parametrize("command", ["/start", "/help", "/START"])
+def test_start_and_help_commands_greet_in_the_platforms_language(
+    tmp_path: Path, decision_parts: DecisionParts, command: str
+) -> None:
+    (tmp_path / "faq.yaml").write_text(GERMAN_TOO, encoding="utf-8")
+    faq = load_faq_dir(tmp_path, ("en", "de")).faq
+    texts, _ = load_bot_texts(DEFAULT_BOT_TEXTS)
+    assert faq is not None and texts is not None
+    assert faq.languages == ("en", "de") or set(faq.languages) == {"en", "de"}
+    bilingual = Responder(decision_parts.decider(faq), texts, decision_parts.feedback_words)
+    outcome = bilingual.respond(_event(command, language_hint="de"), START)
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.lang == "de"
+    assert [r.text for r in outcome.replies] == [texts.get("greeting", "de")]
+    unknown_hint = bilingual.respond(_event(command, language_hint="xx"), START)
+    assert [r.text for r in unknown_hint.replies] == [texts.get("greeting", "en")]
+
+
 def test_public_answer_is_short_and_full_answer_goes_privately(responder: Responder) -> None:
     outcome = responder.respond(_event("how do I verify my payment card?", is_public=True), START)
     reply = outcome.replies[-1]

@@ -10,6 +10,7 @@ import asyncio
 import itertools
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,13 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bots.channel import Channel, DeliveryError
+from bots.channel import (
+    AttachmentSource,
+    AttachmentTooLarge,
+    AttachmentUnavailable,
+    Channel,
+    DeliveryError,
+)
 from bots.events import Event, EventKind, Reply, ReplyOption
 from bots.telegram.channel import OFFSET_CURSOR, SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bots.telegram.pacing import SendPacer
@@ -480,8 +487,12 @@ async def test_public_group_reply_goes_to_the_group_with_a_private_chat_link(
     (sent,) = telegram_api.calls_to("sendMessage")
     assert sent["chat_id"] == GROUP_CHAT
     assert sent["reply_parameters"]["message_id"] == 88002
-    assert sent["text"] == f"{reply.text}\n\nhttps://t.me/{BOT_USERNAME}?start=help"
+    text, link = sent["text"].split("\n\n")
+    assert text == reply.text
+    assert re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=q[A-Za-z0-9_-]{{22}}", link)
     assert "account details" not in sent["text"]
+    await channel.deliver(reply, 8)  # a retry links to the same question
+    assert telegram_api.calls_to("sendMessage")[1]["text"] == sent["text"]
 
 
 async def test_answer_to_a_button_press_is_threaded_under_the_keyboard_message(
@@ -641,3 +652,31 @@ def test_bad_telegram_settings_name_the_variable(variables: dict[str, str], name
     with pytest.raises(ValueError, match=named) as raised:
         telegram_settings_from({"CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN, **variables})
     assert TOKEN not in str(raised.value)
+
+
+# -- files for the console ------------------------------------------------------------------
+
+
+async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.add_file("BQACAgIAAxkBbig", "documents/file_9.pdf", b"x" * 2048)
+    with pytest.raises(AttachmentTooLarge):
+        await channel.fetch_attachment("BQACAgIAAxkBbig", max_bytes=1024)
+    assert telegram_api.downloads == []
+    fetched = await channel.fetch_attachment("BQACAgIAAxkBbig")
+    assert (fetched.content, fetched.mime_type, fetched.file_name) == (
+        b"x" * 2048,
+        "application/pdf",
+        "file_9.pdf",
+    )
+
+
+async def test_an_unknown_file_id_is_unavailable_and_the_error_has_no_token(
+    channel: TelegramChannel,
+) -> None:
+    with pytest.raises(AttachmentUnavailable) as raised:
+        await channel.fetch_attachment("no-such-file")
+    assert "invalid file_id" in str(raised.value).lower()
+    assert TOKEN not in str(raised.value)
+    assert isinstance(channel, AttachmentSource)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
+import mimetypes
 import warnings
 from collections import OrderedDict
 from datetime import timedelta
@@ -33,19 +35,26 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bots.channel import (
+    MAX_ATTACHMENT_BYTES,
     AcceptEvent,
+    AttachmentTooLarge,
+    AttachmentUnavailable,
     CursorStore,
     DeliveryError,
     DeliveryResult,
+    FetchedFile,
     SendJournal,
 )
-from bots.events import EventKind, Reply
-from bots.telegram.convert import CHANNEL_NAME, BotIdentity, update_to_event
+from bots.events import Event, EventKind, Reply
+from bots.telegram.convert import CHANNEL_NAME, BotIdentity, start_payload, update_to_event
 from bots.telegram.outgoing import (
+    DEEP_LINK_PAYLOAD,
+    QUESTION_PAYLOAD_PREFIX,
     destination_of,
     message_id_in,
     options_keyboard,
     public_text,
+    question_payload,
     split_text,
 )
 from bots.telegram.pacing import SendPacer
@@ -56,9 +65,12 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OFFSET_CURSOR = "telegram:offset"
+QUESTION_CURSOR_PREFIX = "telegram:question:"
+"""+ deep-link payload → the public question it stands for, until the player taps it."""
 ALLOWED_UPDATES = ("message", "callback_query")
 _REMEMBERED_CALLBACKS = 2_000
 _REMEMBERED_PARTIAL_SENDS = 10_000
+FILE_DOWNLOAD_TIMEOUT = 60.0
 
 
 class TelegramChannel:
@@ -98,6 +110,10 @@ class TelegramChannel:
         self._poller: asyncio.Task[None] | None = None
         self._callback_targets: OrderedDict[str, str] = OrderedDict()
         """``cb:<query id>`` → the keyboard's message, so an answer to a press is threaded."""
+        self._link_key = hashlib.sha256(
+            b"croupier telegram deep links:" + settings.bot_token.get_secret_value().encode()
+        ).digest()
+        """Signs deep-link payloads, so nobody can forge one for another player's question."""
         self._parts_sent: dict[int, int] = {}
         """Outbox row → parts of a split message already sent, so a retry sends the rest."""
 
@@ -236,9 +252,43 @@ class TelegramChannel:
         if event is not None:
             if event.kind is EventKind.OPTION_PICKED and event.reply_to_platform_id:
                 self._remember_callback(event.platform_message_id, event.reply_to_platform_id)
+            if event.is_public and event.text.strip():
+                await self._remember_question(event)
+            waiting = await self._waiting_question(update, event.sender_id)
+            if waiting is not None:
+                _, question, lang = waiting
+                event = event.model_copy(
+                    update={"text": question, "language_hint": event.language_hint or lang}
+                )
             await self._accept(event, raw_payload)
+            if waiting is not None:
+                await self._cursors.set_cursor(waiting[0], "")  # one full answer per link
         if update.callback_query is not None:
             await self._answer_callback(update.callback_query.id)
+
+    async def _remember_question(self, event: Event) -> None:
+        """A public question may get a public answer with a deep link: keep what was asked,
+        so the tap on the link (``/start <payload>`` in private) asks it again privately
+        and the full answer comes through the usual decision, outbox and transcript."""
+        payload = question_payload(self._link_key, event.platform_message_id)
+        waiting = {"user": event.sender_id, "question": event.text, "lang": event.language_hint}
+        await self._cursors.set_cursor(QUESTION_CURSOR_PREFIX + payload, json.dumps(waiting))
+
+    async def _waiting_question(
+        self, update: Update, sender_id: str
+    ) -> tuple[str, str, str | None] | None:
+        """For ``/start q…`` from the player who asked: (cursor, question, language)."""
+        payload = start_payload(update.message) if update.message is not None else None
+        if payload is None or not payload.startswith(QUESTION_PAYLOAD_PREFIX):
+            return None
+        cursor = QUESTION_CURSOR_PREFIX + payload
+        stored = await self._cursors.get_cursor(cursor)
+        if not stored:
+            return None  # unknown, forged, or already answered: a plain greeting
+        waiting = json.loads(stored)
+        if waiting.get("user") != sender_id:
+            return None  # somebody else's link: they get a greeting, not that answer
+        return cursor, str(waiting["question"]), waiting.get("lang")
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner; best effort, the press is already stored."""
@@ -251,6 +301,30 @@ class TelegramChannel:
         self._callback_targets[callback_id] = keyboard_message_id
         while len(self._callback_targets) > _REMEMBERED_CALLBACKS:
             self._callback_targets.popitem(last=False)
+
+    # -- files for the console -------------------------------------------------------------
+
+    async def fetch_attachment(
+        self, platform_file_id: str, max_bytes: int = MAX_ATTACHMENT_BYTES
+    ) -> FetchedFile:
+        """getFile, then download it through PTB (the download URL holds our token, so it
+        is only ever used here, server-side)."""
+        try:
+            await self._ready()
+            file = await self._bot.get_file(platform_file_id)
+            if file.file_size is not None and file.file_size > max_bytes:
+                raise AttachmentTooLarge(f"telegram: file is {file.file_size} bytes")
+            content = bytes(await file.download_as_bytearray(read_timeout=FILE_DOWNLOAD_TIMEOUT))
+        except TelegramError as exc:
+            raise AttachmentUnavailable(f"telegram: {self._scrub(exc)}") from None
+        except RuntimeError:  # PTB: getFile gave no file_path, nothing to download
+            raise AttachmentUnavailable("telegram: the file cannot be downloaded") from None
+        if len(content) > max_bytes:
+            raise AttachmentTooLarge(f"telegram: file is {len(content)} bytes")
+        # getFile tells no type; the path's extension does (photos are always .jpg).
+        name = (file.file_path or "").rsplit("/", 1)[-1] or None
+        mime_type = mimetypes.guess_type(name)[0] if name else None
+        return FetchedFile(content=content, mime_type=mime_type, file_name=name)
 
     # -- delivery -------------------------------------------------------------------------
 
@@ -276,7 +350,12 @@ class TelegramChannel:
         reply_to = destination.reply_to_message_id or self._callback_reply_to(
             reply.in_reply_to, chat_id
         )
-        parts = split_text(public_text(reply, identity.username))
+        payload = (
+            question_payload(self._link_key, reply.in_reply_to)
+            if reply.in_reply_to
+            else DEEP_LINK_PAYLOAD
+        )
+        parts = split_text(public_text(reply, identity.username, payload))
         keyboard = options_keyboard(reply.options)
         last_message: Message | None = None
         for index in range(self._parts_sent.get(delivery_id, 0), len(parts)):

@@ -18,8 +18,8 @@ from bots.events import Attachment, Event, EventKind, clip_text
 
 CHANNEL_NAME = "telegram"
 _GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
-_DEEP_LINK_START = re.compile(r"^/start\s+[A-Za-z0-9_-]{1,64}$")
-"""``/start <payload>`` from a t.me deep link; the payload is not used (yet)."""
+_DEEP_LINK_START = re.compile(r"^/start\s+([A-Za-z0-9_-]{1,64})$")
+"""``/start <payload>`` from a t.me deep link (the channel reads the payload)."""
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
@@ -206,6 +206,14 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
                 )
             )
     return tuple(found)
+
+
+def start_payload(message: Message) -> str | None:
+    """The payload of a private ``/start <payload>`` (a tapped t.me deep link), if any."""
+    if message.chat.type != ChatType.PRIVATE or not message.text:
+        return None
+    match = _DEEP_LINK_START.match(message.text.strip())
+    return match.group(1) if match else None
 
 
 def language_hint(user: User) -> str | None:

@@ -100,6 +100,13 @@ class Store(Protocol):
         self, ticket_id: int
     ) -> tuple[TicketSummary, list[TranscriptLine]]: ...
 
+    async def conversation_attachments(
+        self, conversation_id: int, limit: int = 100
+    ) -> list[StoredEvent]:
+        """The conversation's events that carry attachments, oldest first (the console
+        lists them beside the transcript, which keeps only a ``[photo]`` marker)."""
+        ...
+
     async def moderator_reply(
         self, ticket_id: int, moderator: str, text: str, *, force: bool = False
     ) -> int:

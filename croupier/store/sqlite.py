@@ -577,6 +577,19 @@ class SqliteStore:
         )
         return ticket, [TranscriptLine(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def conversation_attachments(
+        self, conversation_id: int, limit: int = 100
+    ) -> list[StoredEvent]:
+        rows = await self._all(
+            "SELECT id, event_json, status FROM events WHERE conversation_id = ? "
+            "AND json_array_length(event_json, '$.attachments') > 0 ORDER BY id LIMIT ?",
+            (conversation_id, max(1, min(limit, 1000))),
+        )
+        return [
+            StoredEvent(r[0], Event.model_validate_json(r[1]), EventStatus(r[2]), conversation_id)
+            for r in rows
+        ]
+
     async def _open_ticket(self, ticket_id: int) -> TicketSummary:
         ticket = await self._ticket_by_id(ticket_id)
         if ticket is None or ticket.status is not TicketStatus.OPEN:
