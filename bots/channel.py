@@ -53,6 +53,21 @@ class SendJournal(Protocol):
     async def begin_send(self, delivery_id: int) -> None: ...
 
 
+class UndecidedEdits(Protocol):
+    """Where an adapter applies a player's edit to a message we have not decided yet.
+
+    An edit after the decision changes nothing (the answer is out); before it, the edit
+    is what the player means, so it replaces the stored text instead of becoming a
+    second message to answer.
+    """
+
+    async def replace_undecided_text(
+        self, channel: str, platform_message_id: str, text: str, text_truncated: bool
+    ) -> bool:
+        """True if the event was still undecided and now carries ``text``."""
+        ...
+
+
 @runtime_checkable
 class Channel(Protocol):
     """An adapter: it feeds events in through the runtime's ``accept`` and delivers replies.

@@ -65,7 +65,11 @@ class Croupier:
         telegram_settings = telegram_settings_from(channel_environment or {})
         if telegram_settings is not None:
             self.telegram = TelegramChannel(
-                telegram_settings, self.processor.accept, self.store, send_journal=self.store
+                telegram_settings,
+                self.processor.accept,
+                self.store,
+                send_journal=self.store,
+                edits=self.store,
             )
             self.channels.register(self.telegram)
         self.x: XChannel | None = None

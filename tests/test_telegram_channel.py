@@ -247,7 +247,7 @@ async def test_start_in_webhook_mode_registers_url_secret_and_update_types(
         {
             "url": "https://croupier.example/telegram/webhook",
             "secret_token": WEBHOOK_SECRET,
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": ["message", "edited_message", "callback_query"],
         }
     ]
     assert telegram_api.calls_to("getUpdates") == []
@@ -262,6 +262,48 @@ def numbered_private_update(update_id: int, text: str) -> dict[str, Any]:
     update["message"]["message_id"] = update_id
     update["message"]["text"] = text
     return update
+
+
+def edit_of(update_id: int, message_id: int, text: str) -> dict[str, Any]:
+    update = load_update("edited_message")
+    update["update_id"] = update_id
+    update["edited_message"]["message_id"] = message_id
+    update["edited_message"]["text"] = text
+    return update
+
+
+async def test_an_edit_replaces_the_text_of_a_message_not_decided_yet_and_no_later(
+    telegram_api: FakeTelegramApi, store: SqliteStore
+) -> None:
+    """After downtime a message and its edit arrive in one batch: the edit is what the
+    player means. Once the message is decided, a later edit changes nothing."""
+    telegram_api.push_update(numbered_private_update(30, "how long does a withdrawl tak"))
+    telegram_api.push_update(edit_of(31, 30, "how long does a withdrawal take?"))
+    adapter = TelegramChannel(settings_for(telegram_api), store.accept_event, store, edits=store)
+    await adapter.start()
+    try:
+
+        async def batch_done() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "32"
+
+        await eventually(batch_done)
+        (event_id,) = await store.unprocessed_event_ids()  # one event, not two
+        stored, _ = await store.load_event(event_id)
+        assert stored.event.text == "how long does a withdrawal take?"
+        assert stored.event.platform_message_id == f"{PRIVATE_CHAT}:30"
+
+        await store.dead_letter_event(event_id, "decided (stand-in for an answer)")
+        telegram_api.push_update(edit_of(32, 30, "never mind"))
+
+        async def late_edit_seen() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "33"
+
+        await eventually(late_edit_seen)
+        stored, _ = await store.load_event(event_id)
+        assert stored.event.text == "how long does a withdrawal take?"
+        assert await store.unprocessed_event_ids() == []
+    finally:
+        await adapter.stop()
 
 
 async def test_polling_stores_updates_and_then_persists_the_next_offset(

@@ -208,7 +208,7 @@ def test_button_data_that_is_not_an_option_number_is_ignored() -> None:
     assert convert(payload) is None
 
 
-def test_edited_message_is_ignored_because_the_original_was_already_answered() -> None:
+def test_an_edit_is_never_an_event_of_its_own() -> None:
     assert convert(load_update("edited_message")) is None
 
 

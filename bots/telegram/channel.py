@@ -44,9 +44,16 @@ from bots.channel import (
     DeliveryResult,
     FetchedFile,
     SendJournal,
+    UndecidedEdits,
 )
 from bots.events import Event, EventKind, Reply
-from bots.telegram.convert import CHANNEL_NAME, BotIdentity, start_payload, update_to_event
+from bots.telegram.convert import (
+    CHANNEL_NAME,
+    BotIdentity,
+    message_to_event,
+    start_payload,
+    update_to_event,
+)
 from bots.telegram.outgoing import (
     DEEP_LINK_PAYLOAD,
     QUESTION_PAYLOAD_PREFIX,
@@ -67,7 +74,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OFFSET_CURSOR = "telegram:offset"
 QUESTION_CURSOR_PREFIX = "telegram:question:"
 """+ deep-link payload → the public question it stands for, until the player taps it."""
-ALLOWED_UPDATES = ("message", "callback_query")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 _REMEMBERED_CALLBACKS = 2_000
 _REMEMBERED_PARTIAL_SENDS = 10_000
 FILE_DOWNLOAD_TIMEOUT = 60.0
@@ -84,13 +91,17 @@ class TelegramChannel:
         accept: AcceptEvent,
         cursors: CursorStore,
         send_journal: SendJournal | None = None,
+        edits: UndecidedEdits | None = None,
     ) -> None:
         """``send_journal``: sendMessage has no idempotency key, so with a journal a send
-        cut off by a crash is dead-lettered (at most once); without, it is sent again."""
+        cut off by a crash is dead-lettered (at most once); without, it is sent again.
+        ``edits``: where an edit replaces the text of a message not decided yet; without,
+        edits are ignored."""
         self._settings = settings
         self._accept = accept
         self._cursors = cursors
         self._send_journal = send_journal
+        self._edits = edits
         self._bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.api_base_url,
@@ -243,6 +254,9 @@ class TelegramChannel:
 
     async def _ingest(self, update: Update, raw_payload: str, identity: BotIdentity) -> None:
         """Convert and store one update; a failure to store propagates (so it is retried)."""
+        if update.edited_message is not None:
+            await self._apply_edit(update.edited_message, identity)
+            return
         try:
             event = update_to_event(update, identity)
         except Exception:
@@ -265,6 +279,28 @@ class TelegramChannel:
                 await self._cursors.set_cursor(waiting[0], "")  # one full answer per link
         if update.callback_query is not None:
             await self._answer_callback(update.callback_query.id)
+
+    async def _apply_edit(self, message: Message, identity: BotIdentity) -> None:
+        """An edit replaces the text while the original waits for its decision (a backlog
+        after downtime: the message and its edit come in one getUpdates batch). Once the
+        original is decided the edit is dropped: answering it too would talk twice."""
+        if self._edits is None:
+            return
+        try:
+            edited = message_to_event(message, identity)  # same id as the original
+        except Exception:
+            log.exception("telegram: an edit could not be converted; ignored")
+            return
+        if edited is None:
+            return
+        replaced = await self._edits.replace_undecided_text(
+            CHANNEL_NAME, edited.platform_message_id, edited.text, edited.text_truncated
+        )
+        log.debug(
+            "telegram: edit of %s %s",
+            edited.platform_message_id,
+            "applied" if replaced else "ignored (already decided)",
+        )
 
     async def _remember_question(self, event: Event) -> None:
         """A public question may get a public answer with a deep link: keep what was asked,

@@ -37,8 +37,8 @@ def update_to_event(update: Update, bot: BotIdentity) -> Event | None:
         return callback_to_event(update.callback_query, bot)
     if update.message is not None:
         return message_to_event(update.message, bot)
-    # Edits are ignored: a message is decided within milliseconds of arriving, so an edit
-    # nearly always follows our answer, and answering it too would talk twice.
+    # An edit is never an event of its own (answering it too would talk twice): the
+    # channel applies it to the original while that is undecided, else drops it.
     return None
 
 

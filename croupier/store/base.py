@@ -55,6 +55,13 @@ class Store(Protocol):
         """Store before acknowledging. Returns (event id, is_new); a redelivery is not new."""
         ...
 
+    async def replace_undecided_text(
+        self, channel: str, platform_message_id: str, text: str, text_truncated: bool
+    ) -> bool:
+        """A player's edit: the event's new text if it is still undecided (``accepted``);
+        False once it was decided (see :class:`bots.channel.UndecidedEdits`)."""
+        ...
+
     async def unprocessed_event_ids(self) -> list[int]:
         """Events accepted but not decided (after a crash): they are processed again."""
         ...
