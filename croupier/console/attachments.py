@@ -49,10 +49,14 @@ def attachment_url(ticket_id: int, event_id: int, index: int) -> str:
     return f"/console/api/tickets/{ticket_id}/events/{event_id}/attachments/{index}"
 
 
-def attachments_json(ticket_id: int, events: list[StoredEvent]) -> list[dict[str, object]]:
-    """What the ticket page lists: one row per file, with where to open it."""
+def attachments_json(
+    ticket_id: int, events: list[StoredEvent], can_fetch: Callable[[str], bool]
+) -> list[dict[str, object]]:
+    """What the ticket page lists: one row per file, with where to open it (no ``url``
+    when the file's channel cannot fetch files, so the page shows no broken link)."""
     shown: list[dict[str, object]] = []
     for stored in events:
+        fetchable = can_fetch(stored.event.channel)
         for index, attachment in enumerate(stored.event.attachments):
             shown.append(
                 {
@@ -63,7 +67,7 @@ def attachments_json(ticket_id: int, events: list[StoredEvent]) -> list[dict[str
                     "mime_type": attachment.mime_type,
                     "at": stored.event.received_at.isoformat(),
                     "url": attachment_url(ticket_id, stored.id, index)
-                    if attachment.platform_file_id
+                    if attachment.platform_file_id and fetchable
                     else None,
                     "inline": attachment.kind == "photo"
                     or (attachment.mime_type or "").lower() in INLINE_IMAGE_TYPES,
@@ -92,7 +96,12 @@ class AttachmentRoutes:
         if ticket is None:
             return json_error(404, "no such ticket")
         events = await self._store.conversation_attachments(ticket.conversation_id)
-        return web.json_response({"attachments": attachments_json(ticket_id, events)})
+        return web.json_response(
+            {"attachments": attachments_json(ticket_id, events, self._can_fetch)}
+        )
+
+    def _can_fetch(self, channel_name: str) -> bool:
+        return isinstance(self._sources(channel_name), AttachmentSource)
 
     async def attachment(self, request: web.Request) -> web.StreamResponse:
         """One file of one stored event, if that event is in the ticket's conversation."""
@@ -160,5 +169,8 @@ class AttachmentRoutes:
 
 def safe_file_name(name: str | None, kind: str) -> str:
     """A header-safe ASCII name (the player chose it): no quotes, paths or control chars."""
-    cleaned = _UNSAFE_NAME_CHARS.sub("_", (name or "").rsplit("/", 1)[-1]).strip("._")
-    return cleaned[:100] or kind
+    cleaned = _UNSAFE_NAME_CHARS.sub("_", (name or "").rsplit("/", 1)[-1]).strip("_")
+    stem, dot, extension = cleaned.rpartition(".")
+    if dot and not stem.strip("._"):  # nothing left but an extension (or dots)
+        cleaned = f"{kind}.{extension}" if extension else kind
+    return cleaned.strip(".")[-100:] or kind
