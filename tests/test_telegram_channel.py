@@ -714,6 +714,15 @@ async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
     )
 
 
+async def test_a_file_over_telegrams_20_mb_is_too_large(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.add_file("BAACAgIAAxkBvideo", "videos/file_1.mp4", bytes(20 * 1024 * 1024 + 1))
+    with pytest.raises(AttachmentTooLarge, match=r"(?i)file is too big"):
+        await channel.fetch_attachment("BAACAgIAAxkBvideo")
+    assert telegram_api.downloads == []
+
+
 async def test_an_unknown_file_id_is_unavailable_and_the_error_has_no_token(
     channel: TelegramChannel,
 ) -> None:

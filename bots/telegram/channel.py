@@ -352,7 +352,10 @@ class TelegramChannel:
                 raise AttachmentTooLarge(f"telegram: file is {file.file_size} bytes")
             content = bytes(await file.download_as_bytearray(read_timeout=FILE_DOWNLOAD_TIMEOUT))
         except TelegramError as exc:
-            raise AttachmentUnavailable(f"telegram: {self._scrub(exc)}") from None
+            reason = f"telegram: {self._scrub(exc)}"
+            if "file is too big" in reason.lower():  # getFile refuses files over 20 MB
+                raise AttachmentTooLarge(reason) from None
+            raise AttachmentUnavailable(reason) from None
         except RuntimeError:  # PTB: getFile gave no file_path, nothing to download
             raise AttachmentUnavailable("telegram: the file cannot be downloaded") from None
         if len(content) > max_bytes:

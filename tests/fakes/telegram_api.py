@@ -139,19 +139,21 @@ class FakeTelegramApi:
         return _failure(ApiFailure(404, "Not Found"))
 
     def _get_file(self, file_id: str) -> web.Response:
-        """A File object; like Telegram, ``file_path`` only while the file is <= 20 MB."""
+        """A File object; like Telegram, a 400 "file is too big" beyond 20 MB."""
         known = self._files.get(file_id)
         if known is None:
             return _failure(ApiFailure(400, "Bad Request: invalid file_id"))
         file_path, content = known
-        result: dict[str, Any] = {
-            "file_id": file_id,
-            "file_unique_id": f"unique-{file_id[-12:]}",
-            "file_size": len(content),
-        }
-        if len(content) <= 20 * 1024 * 1024:
-            result["file_path"] = file_path
-        return _ok(result)
+        if len(content) > 20 * 1024 * 1024:
+            return _failure(ApiFailure(400, "Bad Request: file is too big"))
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"unique-{file_id[-12:]}",
+                "file_size": len(content),
+                "file_path": file_path,
+            }
+        )
 
     async def _download(self, request: web.Request) -> web.Response:
         """``https://api.telegram.org/file/bot<token>/<file_path>``: the raw bytes."""
