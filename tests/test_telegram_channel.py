@@ -27,7 +27,7 @@ from bots.channel import (
     Channel,
     DeliveryError,
 )
-from bots.events import Event, EventKind, Reply, ReplyOption
+from bots.events import Event, EventKind, Reply, ReplyAuthor, ReplyOption
 from bots.telegram.channel import OFFSET_CURSOR, SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bots.telegram.pacing import SendPacer
 from bots.telegram.settings import TelegramSettings, telegram_settings_from
@@ -197,6 +197,26 @@ async def test_webhook_malformed_body_is_400_and_nothing_stored(
 ) -> None:
     assert await post_update(webhook, body) == 400
     assert collected.events == []
+
+
+async def test_a_moderators_reply_in_a_group_answers_the_players_latest_message(
+    webhook: TestClient[Any, Any],
+    webhook_channel: TelegramChannel,
+    telegram_api: FakeTelegramApi,
+) -> None:
+    mention = load_update("group_mention")
+    assert await post_update(webhook, mention) == 200
+    reply = Reply(
+        channel="telegram",
+        conversation_key=f"{GROUP_CHAT}:424242002",
+        text="Hi Jonas, a colleague here: let's sort this out.",
+        author=ReplyAuthor.MODERATOR,
+    )
+    await webhook_channel.deliver(reply, 40)
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert sent["chat_id"] == GROUP_CHAT
+    assert sent["reply_parameters"]["message_id"] == 88002
+    assert sent["reply_parameters"]["allow_sending_without_reply"] is True
 
 
 async def test_webhook_redelivery_carries_the_same_platform_message_id(

@@ -72,6 +72,8 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OFFSET_CURSOR = "telegram:offset"
+LAST_MESSAGE_CURSOR_PREFIX = "telegram:last:"
+"""+ group conversation key → the player's latest message there, to thread replies under."""
 QUESTION_CURSOR_PREFIX = "telegram:question:"
 """+ deep-link payload → the public question it stands for, until the player taps it."""
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
@@ -266,6 +268,10 @@ class TelegramChannel:
         if event is not None:
             if event.kind is EventKind.OPTION_PICKED and event.reply_to_platform_id:
                 self._remember_callback(event.platform_message_id, event.reply_to_platform_id)
+            if event.is_public and event.kind is not EventKind.OPTION_PICKED:
+                await self._cursors.set_cursor(
+                    LAST_MESSAGE_CURSOR_PREFIX + event.conversation_key, event.platform_message_id
+                )
             if event.is_public and event.text.strip():
                 await self._remember_question(event)
             waiting = await self._waiting_question(update, event.sender_id)
@@ -389,6 +395,13 @@ class TelegramChannel:
         reply_to = destination.reply_to_message_id or self._callback_reply_to(
             reply.in_reply_to, chat_id
         )
+        if reply_to is None and chat_id < 0:
+            # A moderator's reply names no message; in a busy group it must still reach
+            # the player visibly, so it answers their latest message there.
+            latest = await self._cursors.get_cursor(
+                LAST_MESSAGE_CURSOR_PREFIX + reply.conversation_key
+            )
+            reply_to = message_id_in(latest, chat_id)
         payload = (
             question_payload(self._link_key, reply.in_reply_to)
             if reply.in_reply_to
