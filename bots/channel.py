@@ -69,6 +69,21 @@ class SendJournal(Protocol):
     async def begin_send(self, delivery_id: int) -> None: ...
 
 
+class UndecidedEdits(Protocol):
+    """Where an adapter applies a player's edit to a message we have not decided yet.
+
+    An edit after the decision changes nothing (the answer is out); before it, the edit
+    is what the player means, so it replaces the stored text instead of becoming a
+    second message to answer.
+    """
+
+    async def replace_undecided_text(
+        self, channel: str, platform_message_id: str, text: str, text_truncated: bool
+    ) -> bool:
+        """True if the event was still undecided and now carries ``text``."""
+        ...
+
+
 @runtime_checkable
 class Channel(Protocol):
     """An adapter: it feeds events in through the runtime's ``accept`` and delivers replies.
@@ -107,3 +122,42 @@ class ChannelRegistry:
 
     def names(self) -> list[str]:
         return sorted(self._channels)
+
+
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+"""Largest file a moderator can open through the server (the Bot API's getFile limit)."""
+
+
+@dataclass(frozen=True)
+class FetchedFile:
+    """A player's file as the platform gave it to us, for the console to pass on."""
+
+    content: bytes
+    mime_type: str | None = None
+    """The platform's or the file name's idea of the type; the console does not trust it
+    (it decides itself what may be shown inline)."""
+    file_name: str | None = None
+
+
+class AttachmentUnavailable(Exception):
+    """The platform cannot give us this file (expired, deleted, unknown id, API down)."""
+
+
+class AttachmentTooLarge(AttachmentUnavailable):
+    """The file is over the size we agreed to fetch."""
+
+
+@runtime_checkable
+class AttachmentSource(Protocol):
+    """Optional for a channel: fetch a file a player sent, by the id in its ``Attachment``.
+
+    The server fetches with its own credentials and hands the bytes to a signed-in
+    moderator, so no URL carrying a token or a signature ever reaches a browser.
+    """
+
+    async def fetch_attachment(
+        self, platform_file_id: str, max_bytes: int = MAX_ATTACHMENT_BYTES
+    ) -> FetchedFile:
+        """The file's bytes; raises :class:`AttachmentTooLarge` beyond ``max_bytes`` and
+        :class:`AttachmentUnavailable` when the platform cannot give it."""
+        ...

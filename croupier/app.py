@@ -84,7 +84,11 @@ class Croupier:
         telegram_settings = telegram_settings_from(channel_environment or {})
         if telegram_settings is not None:
             self.telegram = TelegramChannel(
-                telegram_settings, self.processor.accept, self.store, send_journal=self.store
+                telegram_settings,
+                self.processor.accept,
+                self.store,
+                send_journal=self.store,
+                edits=self.store,
             )
             self.channels.register(self.telegram)
         self.x: XChannel | None = None
@@ -124,6 +128,7 @@ class Croupier:
             live_feed=self.live_feed,
             retry_event=self._retry_event,
             first_response_sla_seconds=settings.first_response_sla_seconds,
+            attachment_sources=self.channels.get,
         ).add_routes(self.web)
         self.web.on_shutdown.append(self._end_live_streams)
         self.web.router.add_get("/healthz", self._health)

@@ -30,6 +30,7 @@ REQUIRED_PHRASES: dict[str, frozenset[str]] = {
     "feedback_no": frozenset(),
     "message_truncated": frozenset(),
     "empty_message": frozenset(),
+    "media_not_read": frozenset(),
     "moderator_closed": frozenset(),
     "attachment_received": frozenset(),
     "personal_data_hidden": frozenset(),

@@ -2,8 +2,9 @@
 
 Pure: the runtime loads the state, calls :func:`respond`, and applies the
 :class:`Outcome` in one transaction. The order of checks is the product's policy:
-a person's conversation is never talked over; documents go to a person; a pending
-clarify is resolved before anything else; then the FAQ decides.
+a person's conversation is never talked over; documents go to a person; voice, video and
+stickers are not read (the player is asked to type); a pending clarify is resolved before
+anything else; then the FAQ decides.
 """
 
 from __future__ import annotations
@@ -29,6 +30,14 @@ DOCUMENT_ATTACHMENTS = frozenset({"photo", "document"})
 """Attachments to a public post that may show an identity document: we cannot look inside
 an image, and a harmless photo hidden by mistake costs far less than a visible passport."""
 MAX_MISSES = 2
+_HELLO_COMMAND = re.compile(r"^/(?:start|help)$", re.IGNORECASE)
+"""Messenger commands that open a chat (Telegram's /start, also after a deep link with
+nothing waiting, and /help): they carry no words, so the platform's language hint
+chooses the greeting's language."""
+UNREAD_MEDIA_KINDS = frozenset({"sticker", "voice", "video", "audio", "animation"})
+"""Attachments nobody on the team needs to see (unlike photos and documents, which are
+usually verification papers): the bot asks for the question in words instead of opening a
+ticket. Any other kind, unknown ones included, goes to a person as ``documents``."""
 
 
 @dataclass(frozen=True)
@@ -45,7 +54,17 @@ class Responder:
             return self._protect_exposed(event, state, exposed)
         if state.mode is ConversationMode.HANDOFF:
             return self._while_person_handles(event, state)
-        has_attachment = bool(event.attachments) or event.kind is EventKind.ATTACHMENT
+        unread_media = bool(event.attachments) and all(
+            a.kind in UNREAD_MEDIA_KINDS for a in event.attachments
+        )
+        if unread_media and not event.text.strip():
+            return self._ask_to_type(event, state)
+        if _HELLO_COMMAND.match(event.text.strip()):
+            return self._greet(event, state)
+        # A caption under a voice note or video is read as an ordinary message.
+        has_attachment = not unread_media and (
+            bool(event.attachments) or event.kind is EventKind.ATTACHMENT
+        )
         feedback: str | None = None
         if state.mode is ConversationMode.FEEDBACK and not has_attachment:
             picked = _picked_option(event, NO_OPTION)
@@ -283,6 +302,35 @@ class Responder:
                 "personal_data": list(exposed),
                 "withdrawn": event.withdrawable,
             },
+        )
+
+    def _greet(self, event: Event, state: ConversationState) -> Outcome:
+        languages = self.decider.index.faq.languages
+        lang = next((c for c in (event.language_hint, state.lang) if c and c in languages), "en")
+        return Outcome(
+            status=EventStatus.ANSWERED,
+            mode=ConversationMode.BOT,
+            lang=lang,
+            replies=(self._reply(event, self.texts.get("greeting", lang)),),
+            decision={"decision": "greeting", "command": event.text.strip().lower()},
+        )
+
+    def _ask_to_type(self, event: Event, state: ConversationState) -> Outcome:
+        """A sticker, voice note or video alone: never an FAQ answer, never a ticket; the
+        conversation keeps its state (a pending clarify or feedback question still waits)."""
+        lang = state.lang or event.language_hint or "en"
+        return Outcome(
+            status=EventStatus.ANSWERED,
+            mode=state.mode,
+            lang=lang if lang in self.decider.index.faq.languages else "en",
+            replies=(self._reply(event, self.texts.get("media_not_read", lang)),),
+            clarify_options=state.clarify_options,
+            decision={
+                "decision": "media_not_read",
+                "kinds": sorted({a.kind for a in event.attachments}),
+            },
+            last_faq_id=state.last_faq_id,
+            misses=state.misses,
         )
 
     def _while_person_handles(self, event: Event, state: ConversationState) -> Outcome:

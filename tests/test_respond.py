@@ -117,6 +117,85 @@ def test_photo_is_never_answered_from_the_faq(responder: Responder) -> None:
     assert outcome.replies[-1].text == responder.texts.get("attachment_received", "en")
 
 
+@pytest.mark.parametrize("kind", ["sticker", "voice", "video", "audio", "animation"])
+def test_sticker_voice_or_video_alone_asks_to_type_and_opens_no_ticket(
+    responder: Responder, kind: str
+) -> None:
+    outcome = responder.respond(
+        _event("", kind=EventKind.ATTACHMENT, attachments=(Attachment(kind=kind),)), START
+    )
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.open_ticket_reason is None
+    assert outcome.decision == {"decision": "media_not_read", "kinds": [kind]}
+    (reply,) = outcome.replies
+    assert reply.text == responder.texts.get("media_not_read", "en")
+    assert reply.in_reply_to == "m1"
+
+
+def test_a_sticker_leaves_a_pending_clarify_waiting(responder: Responder) -> None:
+    asked = responder.respond(_event("verify card or account, which one?"), START)
+    assert asked.mode is ConversationMode.CLARIFY
+    sticker = _event("", 2, kind=EventKind.ATTACHMENT, attachments=(Attachment(kind="sticker"),))
+    after_sticker = responder.respond(sticker, _next_state(START, asked))
+    assert after_sticker.mode is ConversationMode.CLARIFY
+    assert after_sticker.clarify_options == asked.clarify_options
+    picked = responder.respond(_event("2", 3), _next_state(START, after_sticker))
+    assert picked.decision["faq_id"] == asked.clarify_options[1]
+
+
+def test_a_voice_note_with_a_caption_is_read_as_its_caption(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event(
+            "how do I verify my payment card?",
+            kind=EventKind.ATTACHMENT,
+            attachments=(Attachment(kind="voice"),),
+        ),
+        START,
+    )
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.decision["faq_id"] == "card-verification"
+
+
+def test_a_document_beside_a_sticker_still_goes_to_a_person(responder: Responder) -> None:
+    outcome = responder.respond(
+        _event(
+            "",
+            kind=EventKind.ATTACHMENT,
+            attachments=(Attachment(kind="sticker"), Attachment(kind="document")),
+        ),
+        START,
+    )
+    assert outcome.status is EventStatus.ESCALATED
+    assert outcome.open_ticket_reason == "documents"
+
+
+GERMAN_TOO = TWO_CLOSE_ENTRIES.replace(
+    '    en: "Upload your ID',
+    '    de: "Laden Sie Ihren Ausweis hoch."\n    en: "Upload your ID',
+).replace(
+    '         "verify my identity with a passport"]',
+    '         "verify my identity with a passport"]\n    de: ["wie verifiziere ich mein Konto?"]',
+)
+
+
+@pytest.mark.parametrize("command", ["/start", "/help", "/START"])
+def test_start_and_help_commands_greet_in_the_platforms_language(
+    tmp_path: Path, decision_parts: DecisionParts, command: str
+) -> None:
+    (tmp_path / "faq.yaml").write_text(GERMAN_TOO, encoding="utf-8")
+    faq = load_faq_dir(tmp_path, ("en", "de")).faq
+    texts, _ = load_bot_texts(DEFAULT_BOT_TEXTS)
+    assert faq is not None and texts is not None
+    assert faq.languages == ("en", "de") or set(faq.languages) == {"en", "de"}
+    bilingual = Responder(decision_parts.decider(faq), texts, decision_parts.feedback_words)
+    outcome = bilingual.respond(_event(command, language_hint="de"), START)
+    assert outcome.status is EventStatus.ANSWERED
+    assert outcome.lang == "de"
+    assert [r.text for r in outcome.replies] == [texts.get("greeting", "de")]
+    unknown_hint = bilingual.respond(_event(command, language_hint="xx"), START)
+    assert [r.text for r in unknown_hint.replies] == [texts.get("greeting", "en")]
+
+
 def test_public_answer_is_short_and_full_answer_goes_privately(responder: Responder) -> None:
     outcome = responder.respond(_event("how do I verify my payment card?", is_public=True), START)
     reply = outcome.replies[-1]

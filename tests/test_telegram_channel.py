@@ -7,8 +7,10 @@ real SQLite cursor store, delivery through ``deliver`` as the outbox calls it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import logging
+import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
@@ -18,8 +20,14 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bots.channel import Channel, DeliveryError
-from bots.events import Event, EventKind, Reply, ReplyOption
+from bots.channel import (
+    AttachmentSource,
+    AttachmentTooLarge,
+    AttachmentUnavailable,
+    Channel,
+    DeliveryError,
+)
+from bots.events import Event, EventKind, Reply, ReplyAuthor, ReplyOption
 from bots.telegram.channel import OFFSET_CURSOR, SECRET_HEADER, WEBHOOK_PATH, TelegramChannel
 from bots.telegram.pacing import SendPacer
 from bots.telegram.settings import TelegramSettings, telegram_settings_from
@@ -191,6 +199,26 @@ async def test_webhook_malformed_body_is_400_and_nothing_stored(
     assert collected.events == []
 
 
+async def test_a_moderators_reply_in_a_group_answers_the_players_latest_message(
+    webhook: TestClient[Any, Any],
+    webhook_channel: TelegramChannel,
+    telegram_api: FakeTelegramApi,
+) -> None:
+    mention = load_update("group_mention")
+    assert await post_update(webhook, mention) == 200
+    reply = Reply(
+        channel="telegram",
+        conversation_key=f"{GROUP_CHAT}:424242002",
+        text="Hi Jonas, a colleague here: let's sort this out.",
+        author=ReplyAuthor.MODERATOR,
+    )
+    await webhook_channel.deliver(reply, 40)
+    (sent,) = telegram_api.calls_to("sendMessage")
+    assert sent["chat_id"] == GROUP_CHAT
+    assert sent["reply_parameters"]["message_id"] == 88002
+    assert sent["reply_parameters"]["allow_sending_without_reply"] is True
+
+
 async def test_webhook_redelivery_carries_the_same_platform_message_id(
     webhook: TestClient[Any, Any], collected: CollectedEvents
 ) -> None:
@@ -239,7 +267,7 @@ async def test_start_in_webhook_mode_registers_url_secret_and_update_types(
         {
             "url": "https://croupier.example/telegram/webhook",
             "secret_token": WEBHOOK_SECRET,
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": ["message", "edited_message", "callback_query"],
         }
     ]
     assert telegram_api.calls_to("getUpdates") == []
@@ -254,6 +282,48 @@ def numbered_private_update(update_id: int, text: str) -> dict[str, Any]:
     update["message"]["message_id"] = update_id
     update["message"]["text"] = text
     return update
+
+
+def edit_of(update_id: int, message_id: int, text: str) -> dict[str, Any]:
+    update = load_update("edited_message")
+    update["update_id"] = update_id
+    update["edited_message"]["message_id"] = message_id
+    update["edited_message"]["text"] = text
+    return update
+
+
+async def test_an_edit_replaces_the_text_of_a_message_not_decided_yet_and_no_later(
+    telegram_api: FakeTelegramApi, store: SqliteStore
+) -> None:
+    """After downtime a message and its edit arrive in one batch: the edit is what the
+    player means. Once the message is decided, a later edit changes nothing."""
+    telegram_api.push_update(numbered_private_update(30, "how long does a withdrawl tak"))
+    telegram_api.push_update(edit_of(31, 30, "how long does a withdrawal take?"))
+    adapter = TelegramChannel(settings_for(telegram_api), store.accept_event, store, edits=store)
+    await adapter.start()
+    try:
+
+        async def batch_done() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "32"
+
+        await eventually(batch_done)
+        (event_id,) = await store.unprocessed_event_ids()  # one event, not two
+        stored, _ = await store.load_event(event_id)
+        assert stored.event.text == "how long does a withdrawal take?"
+        assert stored.event.platform_message_id == f"{PRIVATE_CHAT}:30"
+
+        await store.dead_letter_event(event_id, "decided (stand-in for an answer)")
+        telegram_api.push_update(edit_of(32, 30, "never mind"))
+
+        async def late_edit_seen() -> bool:
+            return await store.get_cursor(OFFSET_CURSOR) == "33"
+
+        await eventually(late_edit_seen)
+        stored, _ = await store.load_event(event_id)
+        assert stored.event.text == "how long does a withdrawal take?"
+        assert await store.unprocessed_event_ids() == []
+    finally:
+        await adapter.stop()
 
 
 async def test_polling_stores_updates_and_then_persists_the_next_offset(
@@ -479,8 +549,12 @@ async def test_public_group_reply_goes_to_the_group_with_a_private_chat_link(
     (sent,) = telegram_api.calls_to("sendMessage")
     assert sent["chat_id"] == GROUP_CHAT
     assert sent["reply_parameters"]["message_id"] == 88002
-    assert sent["text"] == f"{reply.text}\n\nhttps://t.me/{BOT_USERNAME}?start=help"
+    text, link = sent["text"].split("\n\n")
+    assert text == reply.text
+    assert re.fullmatch(rf"https://t\.me/{BOT_USERNAME}\?start=q[A-Za-z0-9_-]{{22}}", link)
     assert "account details" not in sent["text"]
+    await channel.deliver(reply, 8)  # a retry links to the same question
+    assert telegram_api.calls_to("sendMessage")[1]["text"] == sent["text"]
 
 
 async def test_answer_to_a_button_press_is_threaded_under_the_keyboard_message(
@@ -498,18 +572,79 @@ async def test_answer_to_a_button_press_is_threaded_under_the_keyboard_message(
     assert sent["reply_parameters"]["message_id"] == 5001
 
 
-async def test_sends_to_one_chat_are_spaced_but_other_chats_are_not_held_up() -> None:
-    pacer = SendPacer(private_interval=0.2, group_interval=0.4, messages_per_second=10_000)
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    await pacer.wait_turn(PRIVATE_CHAT)
-    await pacer.wait_turn(PRIVATE_CHAT + 1)
-    assert loop.time() - start < 0.1
-    await pacer.wait_turn(PRIVATE_CHAT)
-    assert loop.time() - start >= 0.19
-    start = loop.time()
-    await asyncio.gather(*(pacer.wait_turn(GROUP_CHAT) for _ in range(2)))
-    assert loop.time() - start >= 0.39
+class FakeClock:
+    """Time that moves only when the pacer sleeps: the schedule is exact and instant."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def fake_clock_pacer(clock: FakeClock, **limits: float) -> SendPacer:
+    values: dict[str, Any] = {
+        "private_interval": 1.0,
+        "group_interval": 1.0,
+        "messages_per_second": 30.0,
+        "group_messages_per_minute": 20,
+    }
+    return SendPacer(**(values | limits), clock=clock, sleep=clock.sleep)
+
+
+async def send_times(pacer: SendPacer, clock: FakeClock, chats: list[int]) -> list[float]:
+    """When each message (in this order) would leave, relative to the first."""
+    start = clock.now
+    times = []
+    for chat in chats:
+        await pacer.wait_turn(chat)
+        times.append(round(clock.now - start, 6))
+    return times
+
+
+async def test_one_private_chat_gets_a_message_a_second_and_other_chats_are_not_held_up() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    times = await send_times(pacer, clock, [PRIVATE_CHAT, PRIVATE_CHAT + 1, PRIVATE_CHAT])
+    assert times == [0.0, 0.001, 1.0]
+
+
+async def test_a_group_gets_at_most_twenty_messages_in_any_minute() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    times = await send_times(pacer, clock, [GROUP_CHAT] * 23)
+    assert times[:20] == [float(n) for n in range(20)]  # one a second while under 20/min
+    assert times[20:] == [60.0, 61.0, 62.0]  # then each waits for the oldest to age out
+    for index in range(20, 23):
+        assert times[index] - times[index - 20] >= 60.0
+
+
+async def test_a_full_group_window_does_not_hold_up_private_chats() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    slots = [pacer.reserve_chat_slot(GROUP_CHAT, clock.now) for _ in range(21)]
+    assert slots[-1] - slots[0] == 60.0
+    assert pacer.reserve_chat_slot(PRIVATE_CHAT, clock.now) == clock.now
+    assert pacer.reserve_chat_slot(GROUP_CHAT - 1, clock.now) == clock.now
+
+
+async def test_the_whole_bot_sends_at_most_thirty_messages_a_second() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock)
+    times = await send_times(pacer, clock, [PRIVATE_CHAT + n for n in range(61)])
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap == pytest.approx(1 / 30, abs=1e-5) for gap in gaps)
+    assert times[60] == pytest.approx(2.0)
+
+
+async def test_concurrent_senders_to_one_chat_never_share_a_slot() -> None:
+    clock = FakeClock()
+    pacer = fake_clock_pacer(clock, messages_per_second=1000)
+    slots = [pacer.reserve_chat_slot(PRIVATE_CHAT, clock.now) for _ in range(3)]
+    assert [s - clock.now for s in slots] == [0.0, 1.0, 2.0]
 
 
 async def test_the_token_never_reaches_our_logs(
@@ -579,3 +714,40 @@ def test_bad_telegram_settings_name_the_variable(variables: dict[str, str], name
     with pytest.raises(ValueError, match=named) as raised:
         telegram_settings_from({"CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN, **variables})
     assert TOKEN not in str(raised.value)
+
+
+# -- files for the console ------------------------------------------------------------------
+
+
+async def test_a_file_over_the_cap_is_refused_before_it_is_downloaded(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.add_file("BQACAgIAAxkBbig", "documents/file_9.pdf", b"x" * 2048)
+    with pytest.raises(AttachmentTooLarge):
+        await channel.fetch_attachment("BQACAgIAAxkBbig", max_bytes=1024)
+    assert telegram_api.downloads == []
+    fetched = await channel.fetch_attachment("BQACAgIAAxkBbig")
+    assert (fetched.content, fetched.mime_type, fetched.file_name) == (
+        b"x" * 2048,
+        "application/pdf",
+        "file_9.pdf",
+    )
+
+
+async def test_a_file_over_telegrams_20_mb_is_too_large(
+    channel: TelegramChannel, telegram_api: FakeTelegramApi
+) -> None:
+    telegram_api.add_file("BAACAgIAAxkBvideo", "videos/file_1.mp4", bytes(20 * 1024 * 1024 + 1))
+    with pytest.raises(AttachmentTooLarge, match=r"(?i)file is too big"):
+        await channel.fetch_attachment("BAACAgIAAxkBvideo")
+    assert telegram_api.downloads == []
+
+
+async def test_an_unknown_file_id_is_unavailable_and_the_error_has_no_token(
+    channel: TelegramChannel,
+) -> None:
+    with pytest.raises(AttachmentUnavailable) as raised:
+        await channel.fetch_attachment("no-such-file")
+    assert "invalid file_id" in str(raised.value).lower()
+    assert TOKEN not in str(raised.value)
+    assert isinstance(channel, AttachmentSource)

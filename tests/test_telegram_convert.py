@@ -137,6 +137,25 @@ def test_voice_and_sticker_are_attachments_too() -> None:
         assert [a.kind for a in event.attachments] == [kind]
 
 
+def test_a_gif_is_an_animation_not_a_document() -> None:
+    """Telegram sends an animation with a ``document`` copy for old clients."""
+    payload = load_update("private_text")
+    del payload["message"]["text"]
+    gif = {
+        "file_id": "CgACAgIAAxkBanimation",
+        "file_unique_id": "AgADanimation",
+        "file_name": "jackpot.mp4",
+        "mime_type": "video/mp4",
+    }
+    payload["message"]["animation"] = gif | {"width": 320, "height": 240, "duration": 2}
+    payload["message"]["document"] = gif
+    event = convert(payload)
+    assert event is not None
+    assert [(a.kind, a.platform_file_id) for a in event.attachments] == [
+        ("animation", "CgACAgIAAxkBanimation")
+    ]
+
+
 def test_service_message_is_ignored() -> None:
     assert convert(load_update("service_new_chat_members")) is None
 
@@ -189,7 +208,7 @@ def test_button_data_that_is_not_an_option_number_is_ignored() -> None:
     assert convert(payload) is None
 
 
-def test_edited_message_is_ignored_because_the_original_was_already_answered() -> None:
+def test_an_edit_is_never_an_event_of_its_own() -> None:
     assert convert(load_update("edited_message")) is None
 
 

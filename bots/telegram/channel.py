@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import json
 import logging
+import mimetypes
 import warnings
 from collections import OrderedDict
 from datetime import timedelta
@@ -33,19 +35,33 @@ from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bots.channel import (
+    MAX_ATTACHMENT_BYTES,
     AcceptEvent,
+    AttachmentTooLarge,
+    AttachmentUnavailable,
     CursorStore,
     DeliveryError,
     DeliveryResult,
+    FetchedFile,
     SendJournal,
+    UndecidedEdits,
 )
-from bots.events import EventKind, Reply
-from bots.telegram.convert import CHANNEL_NAME, BotIdentity, update_to_event
+from bots.events import Event, EventKind, Reply
+from bots.telegram.convert import (
+    CHANNEL_NAME,
+    BotIdentity,
+    message_to_event,
+    start_payload,
+    update_to_event,
+)
 from bots.telegram.outgoing import (
+    DEEP_LINK_PAYLOAD,
+    QUESTION_PAYLOAD_PREFIX,
     destination_of,
     message_id_in,
     options_keyboard,
     public_text,
+    question_payload,
     split_text,
 )
 from bots.telegram.pacing import SendPacer
@@ -56,9 +72,14 @@ log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 OFFSET_CURSOR = "telegram:offset"
-ALLOWED_UPDATES = ("message", "callback_query")
+LAST_MESSAGE_CURSOR_PREFIX = "telegram:last:"
+"""+ group conversation key → the player's latest message there, to thread replies under."""
+QUESTION_CURSOR_PREFIX = "telegram:question:"
+"""+ deep-link payload → the public question it stands for, until the player taps it."""
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query")
 _REMEMBERED_CALLBACKS = 2_000
 _REMEMBERED_PARTIAL_SENDS = 10_000
+FILE_DOWNLOAD_TIMEOUT = 60.0
 
 
 class TelegramChannel:
@@ -72,13 +93,17 @@ class TelegramChannel:
         accept: AcceptEvent,
         cursors: CursorStore,
         send_journal: SendJournal | None = None,
+        edits: UndecidedEdits | None = None,
     ) -> None:
         """``send_journal``: sendMessage has no idempotency key, so with a journal a send
-        cut off by a crash is dead-lettered (at most once); without, it is sent again."""
+        cut off by a crash is dead-lettered (at most once); without, it is sent again.
+        ``edits``: where an edit replaces the text of a message not decided yet; without,
+        edits are ignored."""
         self._settings = settings
         self._accept = accept
         self._cursors = cursors
         self._send_journal = send_journal
+        self._edits = edits
         self._bot = Bot(
             settings.bot_token.get_secret_value(),
             base_url=settings.api_base_url,
@@ -91,12 +116,17 @@ class TelegramChannel:
             settings.private_chat_interval,
             settings.group_chat_interval,
             settings.global_messages_per_second,
+            settings.group_messages_per_minute,
         )
         self._identity: BotIdentity | None = None
         self._identity_lock = asyncio.Lock()
         self._poller: asyncio.Task[None] | None = None
         self._callback_targets: OrderedDict[str, str] = OrderedDict()
         """``cb:<query id>`` → the keyboard's message, so an answer to a press is threaded."""
+        self._link_key = hashlib.sha256(
+            b"croupier telegram deep links:" + settings.bot_token.get_secret_value().encode()
+        ).digest()
+        """Signs deep-link payloads, so nobody can forge one for another player's question."""
         self._parts_sent: dict[int, int] = {}
         """Outbox row → parts of a split message already sent, so a retry sends the rest."""
 
@@ -226,6 +256,9 @@ class TelegramChannel:
 
     async def _ingest(self, update: Update, raw_payload: str, identity: BotIdentity) -> None:
         """Convert and store one update; a failure to store propagates (so it is retried)."""
+        if update.edited_message is not None:
+            await self._apply_edit(update.edited_message, identity)
+            return
         try:
             event = update_to_event(update, identity)
         except Exception:
@@ -235,9 +268,69 @@ class TelegramChannel:
         if event is not None:
             if event.kind is EventKind.OPTION_PICKED and event.reply_to_platform_id:
                 self._remember_callback(event.platform_message_id, event.reply_to_platform_id)
+            if event.is_public and event.kind is not EventKind.OPTION_PICKED:
+                await self._cursors.set_cursor(
+                    LAST_MESSAGE_CURSOR_PREFIX + event.conversation_key, event.platform_message_id
+                )
+            if event.is_public and event.text.strip():
+                await self._remember_question(event)
+            waiting = await self._waiting_question(update, event.sender_id)
+            if waiting is not None:
+                _, question, lang = waiting
+                event = event.model_copy(
+                    update={"text": question, "language_hint": event.language_hint or lang}
+                )
             await self._accept(event, raw_payload)
+            if waiting is not None:
+                await self._cursors.set_cursor(waiting[0], "")  # one full answer per link
         if update.callback_query is not None:
             await self._answer_callback(update.callback_query.id)
+
+    async def _apply_edit(self, message: Message, identity: BotIdentity) -> None:
+        """An edit replaces the text while the original waits for its decision (a backlog
+        after downtime: the message and its edit come in one getUpdates batch). Once the
+        original is decided the edit is dropped: answering it too would talk twice."""
+        if self._edits is None:
+            return
+        try:
+            edited = message_to_event(message, identity)  # same id as the original
+        except Exception:
+            log.exception("telegram: an edit could not be converted; ignored")
+            return
+        if edited is None:
+            return
+        replaced = await self._edits.replace_undecided_text(
+            CHANNEL_NAME, edited.platform_message_id, edited.text, edited.text_truncated
+        )
+        log.debug(
+            "telegram: edit of %s %s",
+            edited.platform_message_id,
+            "applied" if replaced else "ignored (already decided)",
+        )
+
+    async def _remember_question(self, event: Event) -> None:
+        """A public question may get a public answer with a deep link: keep what was asked,
+        so the tap on the link (``/start <payload>`` in private) asks it again privately
+        and the full answer comes through the usual decision, outbox and transcript."""
+        payload = question_payload(self._link_key, event.platform_message_id)
+        waiting = {"user": event.sender_id, "question": event.text, "lang": event.language_hint}
+        await self._cursors.set_cursor(QUESTION_CURSOR_PREFIX + payload, json.dumps(waiting))
+
+    async def _waiting_question(
+        self, update: Update, sender_id: str
+    ) -> tuple[str, str, str | None] | None:
+        """For ``/start q…`` from the player who asked: (cursor, question, language)."""
+        payload = start_payload(update.message) if update.message is not None else None
+        if payload is None or not payload.startswith(QUESTION_PAYLOAD_PREFIX):
+            return None
+        cursor = QUESTION_CURSOR_PREFIX + payload
+        stored = await self._cursors.get_cursor(cursor)
+        if not stored:
+            return None  # unknown, forged, or already answered: a plain greeting
+        waiting = json.loads(stored)
+        if waiting.get("user") != sender_id:
+            return None  # somebody else's link: they get a greeting, not that answer
+        return cursor, str(waiting["question"]), waiting.get("lang")
 
     async def _answer_callback(self, query_id: str) -> None:
         """Stop the button's spinner; best effort, the press is already stored."""
@@ -250,6 +343,33 @@ class TelegramChannel:
         self._callback_targets[callback_id] = keyboard_message_id
         while len(self._callback_targets) > _REMEMBERED_CALLBACKS:
             self._callback_targets.popitem(last=False)
+
+    # -- files for the console -------------------------------------------------------------
+
+    async def fetch_attachment(
+        self, platform_file_id: str, max_bytes: int = MAX_ATTACHMENT_BYTES
+    ) -> FetchedFile:
+        """getFile, then download it through PTB (the download URL holds our token, so it
+        is only ever used here, server-side)."""
+        try:
+            await self._ready()
+            file = await self._bot.get_file(platform_file_id)
+            if file.file_size is not None and file.file_size > max_bytes:
+                raise AttachmentTooLarge(f"telegram: file is {file.file_size} bytes")
+            content = bytes(await file.download_as_bytearray(read_timeout=FILE_DOWNLOAD_TIMEOUT))
+        except TelegramError as exc:
+            reason = f"telegram: {self._scrub(exc)}"
+            if "file is too big" in reason.lower():  # getFile refuses files over 20 MB
+                raise AttachmentTooLarge(reason) from None
+            raise AttachmentUnavailable(reason) from None
+        except RuntimeError:  # PTB: getFile gave no file_path, nothing to download
+            raise AttachmentUnavailable("telegram: the file cannot be downloaded") from None
+        if len(content) > max_bytes:
+            raise AttachmentTooLarge(f"telegram: file is {len(content)} bytes")
+        # getFile tells no type; the path's extension does (photos are always .jpg).
+        name = (file.file_path or "").rsplit("/", 1)[-1] or None
+        mime_type = mimetypes.guess_type(name)[0] if name else None
+        return FetchedFile(content=content, mime_type=mime_type, file_name=name)
 
     # -- delivery -------------------------------------------------------------------------
 
@@ -275,7 +395,19 @@ class TelegramChannel:
         reply_to = destination.reply_to_message_id or self._callback_reply_to(
             reply.in_reply_to, chat_id
         )
-        parts = split_text(public_text(reply, identity.username))
+        if reply_to is None and chat_id < 0:
+            # A moderator's reply names no message; in a busy group it must still reach
+            # the player visibly, so it answers their latest message there.
+            latest = await self._cursors.get_cursor(
+                LAST_MESSAGE_CURSOR_PREFIX + reply.conversation_key
+            )
+            reply_to = message_id_in(latest, chat_id)
+        payload = (
+            question_payload(self._link_key, reply.in_reply_to)
+            if reply.in_reply_to
+            else DEEP_LINK_PAYLOAD
+        )
+        parts = split_text(public_text(reply, identity.username, payload))
         keyboard = options_keyboard(reply.options)
         last_message: Message | None = None
         for index in range(self._parts_sent.get(delivery_id, 0), len(parts)):

@@ -18,8 +18,8 @@ from bots.events import Attachment, Event, EventKind, clip_text
 
 CHANNEL_NAME = "telegram"
 _GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
-_DEEP_LINK_START = re.compile(r"^/start\s+[A-Za-z0-9_-]{1,64}$")
-"""``/start <payload>`` from a t.me deep link; the payload is not used (yet)."""
+_DEEP_LINK_START = re.compile(r"^/start\s+([A-Za-z0-9_-]{1,64})$")
+"""``/start <payload>`` from a t.me deep link (the channel reads the payload)."""
 _SPACES = re.compile(r"[ \t]{2,}")
 
 
@@ -37,8 +37,8 @@ def update_to_event(update: Update, bot: BotIdentity) -> Event | None:
         return callback_to_event(update.callback_query, bot)
     if update.message is not None:
         return message_to_event(update.message, bot)
-    # Edits are ignored: a message is decided within milliseconds of arriving, so an edit
-    # nearly always follows our answer, and answering it too would talk twice.
+    # An edit is never an event of its own (answering it too would talk twice): the
+    # channel applies it to the original while that is undecided, else drops it.
     return None
 
 
@@ -163,7 +163,8 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
     if message.photo:
         largest = message.photo[-1]
         found.append(Attachment(kind="photo", platform_file_id=largest.file_id))
-    if message.document is not None:
+    # Telegram also fills ``document`` for an animation (GIF), for old clients: it is one.
+    if message.document is not None and message.animation is None:
         document = message.document
         found.append(
             Attachment(
@@ -194,17 +195,25 @@ def attachments_of(message: Message) -> tuple[Attachment, ...]:
         )
     if message.video_note is not None:
         found.append(Attachment(kind="video", platform_file_id=message.video_note.file_id))
-    for other in (message.audio, message.animation):
-        if other is not None:
+    for kind, media in (("audio", message.audio), ("animation", message.animation)):
+        if media is not None:
             found.append(
                 Attachment(
-                    kind="other",
-                    platform_file_id=other.file_id,
-                    mime_type=other.mime_type,
-                    file_name=other.file_name,
+                    kind=kind,
+                    platform_file_id=media.file_id,
+                    mime_type=media.mime_type,
+                    file_name=media.file_name,
                 )
             )
     return tuple(found)
+
+
+def start_payload(message: Message) -> str | None:
+    """The payload of a private ``/start <payload>`` (a tapped t.me deep link), if any."""
+    if message.chat.type != ChatType.PRIVATE or not message.text:
+        return None
+    match = _DEEP_LINK_START.match(message.text.strip())
+    return match.group(1) if match else None
 
 
 def language_hint(user: User) -> str | None:

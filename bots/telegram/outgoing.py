@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -12,6 +15,8 @@ from bots.text_split import split_text as split_at_breaks
 MAX_MESSAGE_UTF16 = 4096
 """Telegram's limit for one message's text, counted in UTF-16 code units."""
 DEEP_LINK_PAYLOAD = "help"
+"""The payload when no question waits: the private chat just opens with a greeting."""
+QUESTION_PAYLOAD_PREFIX = "q"
 
 
 @dataclass(frozen=True)
@@ -46,16 +51,24 @@ def message_id_in(platform_message_id: str | None, chat_id: int) -> int | None:
     return int(parts[1])
 
 
-def deep_link(bot_username: str) -> str:
-    """Opens a private chat with the bot; Telegram then sends us ``/start help``."""
-    return f"https://t.me/{bot_username}?start={DEEP_LINK_PAYLOAD}"
+def question_payload(key: bytes, platform_message_id: str) -> str:
+    """The deep-link payload naming one public question: unguessable (an HMAC under our
+    key), stable across retries and restarts, and within Telegram's 64 [A-Za-z0-9_-]."""
+    digest = hmac.new(key, platform_message_id.encode(), hashlib.sha256).digest()[:16]
+    return QUESTION_PAYLOAD_PREFIX + base64.urlsafe_b64encode(digest).decode().rstrip("=")
 
 
-def public_text(reply: Reply, bot_username: str | None) -> str:
+def deep_link(bot_username: str, payload: str = DEEP_LINK_PAYLOAD) -> str:
+    """Opens a private chat with the bot; Telegram then sends us ``/start <payload>``."""
+    return f"https://t.me/{bot_username}?start={payload}"
+
+
+def public_text(reply: Reply, bot_username: str | None, payload: str = DEEP_LINK_PAYLOAD) -> str:
     """A bot may not write first to a user who never started it, so a public reply with a
-    private follow-up carries a link that opens the private chat instead."""
+    private follow-up carries a link that opens the private chat instead; the payload
+    names the question, and the full answer is given there."""
     if reply.is_public and reply.private_followup and bot_username:
-        return f"{reply.text}\n\n{deep_link(bot_username)}"
+        return f"{reply.text}\n\n{deep_link(bot_username, payload)}"
     return reply.text
 
 

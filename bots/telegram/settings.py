@@ -45,8 +45,11 @@ class TelegramSettings(BaseModel):
     """Pause after a failed poll or a failed accept before asking again."""
     private_chat_interval: float = Field(1.0, ge=0)
     """Minimum seconds between two messages to one private chat (Telegram: ~1/s)."""
-    group_chat_interval: float = Field(3.0, ge=0)
-    """Minimum seconds between two messages to one group (Telegram: ~20/min)."""
+    group_chat_interval: float = Field(1.0, ge=0)
+    """Minimum seconds between two messages to one group or channel discussion."""
+    group_messages_per_minute: int = Field(20, ge=0)
+    """At most this many messages to one group in any 60 seconds (Telegram: 20); 0: no
+    window, only the interval."""
     global_messages_per_second: float = Field(30.0, gt=0)
     """Bot-wide send rate (Telegram's broadcast limit is about 30 messages a second)."""
 

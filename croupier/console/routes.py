@@ -19,6 +19,7 @@ from aiohttp import web
 
 from bots.events import Reply, ReplyAuthor
 from croupier.console.access import SESSION_COOKIE, Access
+from croupier.console.attachments import AttachmentRoutes, SourceLookup
 from croupier.console.audit import AuditRoutes
 from croupier.console.auth import ConsoleAuth, ConsoleSession
 from croupier.console.dead_letters import DeadLetterRoutes
@@ -85,7 +86,9 @@ class ConsoleRoutes:
         retry_event: Callable[[int], None],
         first_response_sla_seconds: int = 900,
         secure_cookies: bool = False,
+        attachment_sources: SourceLookup | None = None,
     ) -> None:
+        """``attachment_sources``: channel name → channel, for opening players' files."""
         self._store = store
         self._auth = auth
         self._access = Access(auth)
@@ -109,6 +112,7 @@ class ConsoleRoutes:
             WorkbenchRoutes(self._access, live_decider, content_status),
             StatsRoutes(store, self._access),
             AuditRoutes(store, self._access),
+            AttachmentRoutes(store, self._access, attachment_sources or (lambda _name: None)),
         )
 
     def add_routes(self, app: web.Application) -> None:

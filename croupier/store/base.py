@@ -56,6 +56,13 @@ class Store(Protocol):
         """Store before acknowledging. Returns (event id, is_new); a redelivery is not new."""
         ...
 
+    async def replace_undecided_text(
+        self, channel: str, platform_message_id: str, text: str, text_truncated: bool
+    ) -> bool:
+        """A player's edit: the event's new text if it is still undecided (``accepted``);
+        False once it was decided (see :class:`bots.channel.UndecidedEdits`)."""
+        ...
+
     async def unprocessed_event_ids(self) -> list[int]:
         """Events accepted but not decided (after a crash): they are processed again."""
         ...
@@ -100,6 +107,13 @@ class Store(Protocol):
     async def ticket_transcript(
         self, ticket_id: int
     ) -> tuple[TicketSummary, list[TranscriptLine]]: ...
+
+    async def conversation_attachments(
+        self, conversation_id: int, limit: int = 100
+    ) -> list[StoredEvent]:
+        """The conversation's events that carry attachments, oldest first (the console
+        lists them beside the transcript, which keeps only a ``[photo]`` marker)."""
+        ...
 
     async def moderator_reply(
         self, ticket_id: int, moderator: str, text: str, *, force: bool = False

@@ -261,6 +261,26 @@ class SqliteStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid, True
 
+    async def replace_undecided_text(
+        self, channel: str, platform_message_id: str, text: str, text_truncated: bool
+    ) -> bool:
+        async with self._transaction():
+            row = await self._one(
+                "SELECT id, event_json FROM events WHERE channel = ? AND platform_message_id = ? "
+                "AND status = 'accepted'",
+                (channel, platform_message_id),
+            )
+            if row is None:
+                return False
+            edited = Event.model_validate_json(row[1]).model_copy(
+                update={"text": text, "text_truncated": text_truncated}
+            )
+            await self.db.execute(
+                "UPDATE events SET event_json = ? WHERE id = ? AND status = 'accepted'",
+                (edited.model_dump_json(), row[0]),
+            )
+        return True
+
     async def unprocessed_event_ids(self) -> list[int]:
         rows = await self._all("SELECT id FROM events WHERE status = 'accepted' ORDER BY id")
         return [int(r[0]) for r in rows]
@@ -584,6 +604,19 @@ class SqliteStore:
             (ticket.conversation_id,),
         )
         return ticket, [TranscriptLine(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def conversation_attachments(
+        self, conversation_id: int, limit: int = 100
+    ) -> list[StoredEvent]:
+        rows = await self._all(
+            "SELECT id, event_json, status FROM events WHERE conversation_id = ? "
+            "AND json_array_length(event_json, '$.attachments') > 0 ORDER BY id LIMIT ?",
+            (conversation_id, max(1, min(limit, 1000))),
+        )
+        return [
+            StoredEvent(r[0], Event.model_validate_json(r[1]), EventStatus(r[2]), conversation_id)
+            for r in rows
+        ]
 
     async def _open_ticket(self, ticket_id: int) -> TicketSummary:
         ticket = await self._ticket_by_id(ticket_id)

@@ -5,7 +5,9 @@ tests exercise PTB's request encoding and error mapping, not a mock of them. It 
 ``POST /bot<token>/<method>`` the way core.telegram.org/bots/api documents: ``{"ok": true,
 "result": …}`` or ``{"ok": false, "error_code": …, "description": …, "parameters": …}``,
 records every call, serves queued updates to getUpdates honouring ``offset`` and the long
-poll ``timeout``, and can be scripted to fail the next calls of a method.
+poll ``timeout``, serves files it was given through ``getFile`` and
+``GET /file/bot<token>/<file_path>``, and can be scripted to fail the next calls of a
+method.
 """
 
 from __future__ import annotations
@@ -71,6 +73,10 @@ class FakeTelegramApi:
         self._script: dict[str, deque[ApiFailure | None]] = defaultdict(deque)
         """Per method, what the next calls get: a failure, or None for the normal answer."""
         self._message_ids = itertools.count(5001)
+        self._files: dict[str, tuple[str, bytes]] = {}
+        """file_id → (file_path, content), as getFile and the file download serve them."""
+        self.downloads: list[str] = []
+        """file_path of every file downloaded, in order."""
         self._runner: web.AppRunner | None = None
         self._port = 0
 
@@ -79,6 +85,7 @@ class FakeTelegramApi:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{file_path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -105,6 +112,10 @@ class FakeTelegramApi:
     def fail_next(self, method: str, failure: ApiFailure, times: int = 1, after: int = 0) -> None:
         """The next ``times`` calls of ``method`` fail, once ``after`` calls have succeeded."""
         self._script[method].extend([None] * after + [failure] * times)
+
+    def add_file(self, file_id: str, file_path: str, content: bytes) -> None:
+        """A file a player sent: getFile for ``file_id`` names ``file_path``."""
+        self._files[file_id] = (file_path, content)
 
     def calls_to(self, method: str) -> list[dict[str, Any]]:
         return [call.params for call in self.calls if call.method == method]
@@ -136,7 +147,37 @@ class FakeTelegramApi:
                 return _ok(self._sent_message(params))
             case "setWebhook" | "deleteWebhook" | "answerCallbackQuery":
                 return _ok(True)
+            case "getFile":
+                return self._get_file(str(params.get("file_id", "")))
         return _failure(ApiFailure(404, "Not Found"))
+
+    def _get_file(self, file_id: str) -> web.Response:
+        """A File object; like Telegram, a 400 "file is too big" beyond 20 MB."""
+        known = self._files.get(file_id)
+        if known is None:
+            return _failure(ApiFailure(400, "Bad Request: invalid file_id"))
+        file_path, content = known
+        if len(content) > 20 * 1024 * 1024:
+            return _failure(ApiFailure(400, "Bad Request: file is too big"))
+        return _ok(
+            {
+                "file_id": file_id,
+                "file_unique_id": f"unique-{file_id[-12:]}",
+                "file_size": len(content),
+                "file_path": file_path,
+            }
+        )
+
+    async def _download(self, request: web.Request) -> web.Response:
+        """``https://api.telegram.org/file/bot<token>/<file_path>``: the raw bytes."""
+        if request.match_info["token"] != self.token:
+            return web.Response(status=401)
+        file_path = request.match_info["file_path"]
+        for path, content in self._files.values():
+            if path == file_path:
+                self.downloads.append(file_path)
+                return web.Response(body=content, content_type="application/octet-stream")
+        return web.Response(status=404)
 
     async def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         """Updates below ``offset`` are confirmed and forgotten, as on Telegram."""
