@@ -25,7 +25,7 @@ from croupier.decisions import DecisionParts
 from croupier.live_content import LiveContent
 from croupier.outbox import Outbox
 from croupier.processor import Processor
-from croupier.store.sqlite import SqliteStore
+from croupier.store.factory import make_store
 from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ class Croupier:
         """``channel_environment`` holds platform credentials (``CROUPIER_META_*``…); each
         channel whose credentials are there is enabled. None: web chat only (the demo)."""
         self.settings = settings
-        self.store = SqliteStore(settings.database_path)
+        self.store = make_store(settings.store_url, settings.database_path)
         self.parts = parts or DecisionParts.load()
         self.content = LiveContent(
             settings.faq_dir,

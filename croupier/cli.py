@@ -95,10 +95,38 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     try:
-        return load_settings(host=args.host, port=args.port, data_dir=args.data_dir)
+        return load_settings(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            store=getattr(args, "store", None),
+            stream=getattr(args, "stream", None),
+            role=getattr(args, "role", None),
+        )
     except ConfigError as exc:
         print(f"croupier: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the PostgreSQL store's schema (SQLite needs nothing: it creates its own)."""
+    from croupier.store.factory import is_postgres
+    from croupier.store.migrate import upgrade
+
+    url = args.store or _settings(args).store_url
+    if not is_postgres(url):
+        print(
+            "croupier: db upgrade needs --store postgresql://… (or CROUPIER_STORE)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        upgrade(url, args.revision)
+    except Exception as exc:  # the driver's message names the problem; never the URL
+        print(f"croupier: db upgrade failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"database schema at {args.revision}", file=sys.stderr)
+    return 0
 
 
 def _read_new_password(args: argparse.Namespace) -> str:
@@ -117,10 +145,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     from croupier.console.users import InvalidUser, Role, add_user
     from croupier.store.base import UserExists
-    from croupier.store.sqlite import SqliteStore
+    from croupier.store.factory import make_store
 
     async def add(password: str) -> None:
-        store = SqliteStore(_settings(args).database_path)
+        settings = _settings(args)
+        store = make_store(settings.store_url, settings.database_path)
         await store.open()
         try:
             await add_user(store, args.name, Role(args.role), password)
@@ -143,10 +172,11 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 def cmd_users_list(args: argparse.Namespace) -> int:
     import asyncio
 
-    from croupier.store.sqlite import SqliteStore
+    from croupier.store.factory import make_store
 
     async def names() -> list[tuple[str, str, str]]:
-        store = SqliteStore(_settings(args).database_path)
+        settings = _settings(args)
+        store = make_store(settings.store_url, settings.database_path)
         await store.open()
         try:
             return [(u.name, u.role, u.created_at) for u in await store.list_users()]
@@ -169,7 +199,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--host")
         sub.add_argument("--port", type=int)
         sub.add_argument("--data-dir", type=Path)
+        sub.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE, else SQLite)")
+        sub.add_argument("--stream", help="redis://… (default: CROUPIER_STREAM, else in-process)")
+        sub.add_argument(
+            "--role",
+            choices=("all", "frontend", "worker"),
+            help="frontend: verify, store, enqueue; worker: decide and send (default: all)",
+        )
         sub.set_defaults(handler=handler)
+    db = commands.add_parser("db", help="the PostgreSQL store's schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db_upgrade = db.add_parser("upgrade", help="apply the schema migrations (Alembic)")
+    db_upgrade.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE)")
+    db_upgrade.add_argument("--revision", default="head")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade, host=None, port=None, data_dir=None)
     users = commands.add_parser("users", help="console users").add_subparsers(
         dest="users_command", required=True
     )
@@ -182,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
     listing = users.add_parser("list", help="list console users and their roles")
     for sub, handler in ((add, cmd_users_add), (listing, cmd_users_list)):
         sub.add_argument("--data-dir", type=Path)
+        sub.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE, else SQLite)")
         sub.set_defaults(handler=handler, host=None, port=None)
     faq = commands.add_parser("faq", help="check or batch-test FAQ content").add_subparsers(
         dest="faq_command", required=True

@@ -160,6 +160,10 @@ def _iso(moment: datetime) -> str:
 
 
 class SqliteStore:
+    _LOCK_ROW = ""
+    """Appended to check-then-act reads inside a transaction. SQLite's single writer
+    (``BEGIN IMMEDIATE``) serializes them already; a server database locks the row."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
@@ -303,12 +307,15 @@ class SqliteStore:
         outbox_ids: list[int] = []
         change: TicketChange | None = None
         async with self._transaction():
-            status_row = await self._one("SELECT status FROM events WHERE id = ?", (stored.id,))
+            status_row = await self._one(
+                f"SELECT status FROM events WHERE id = ?{self._LOCK_ROW}", (stored.id,)
+            )
             if status_row is None or status_row[0] != EventStatus.ACCEPTED:
                 # Decided already (a second worker, or a replay after restart): do nothing.
                 return []
             conversation = await self._one(
-                "SELECT open_ticket_id, last_answer_event_id FROM conversations WHERE id = ?",
+                "SELECT open_ticket_id, last_answer_event_id FROM conversations "
+                f"WHERE id = ?{self._LOCK_ROW}",
                 (stored.conversation_id,),
             )
             open_ticket_id, last_answer_event_id = conversation

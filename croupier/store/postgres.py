@@ -1,0 +1,268 @@
+"""PostgreSQL store (asyncpg pool): the store for several processes on several machines.
+
+The same code paths as the SQLite store: every Store method's SQL is the SQLite store's
+(standard SQL with ``?`` placeholders, rewritten once to ``$1…`` here), so both backends
+keep exactly the same semantics and the same tests run against both. What differs is
+only what a shared server needs:
+
+- each transaction runs on its own pooled connection instead of behind one write lock;
+- check-then-act reads inside a transaction lock their row (``FOR UPDATE``), because
+  PostgreSQL's READ COMMITTED lets two processes read the same row at once where
+  SQLite's single writer could not: an event is decided once, a ticket claimed by one;
+- ingress de-duplication is one ``INSERT … ON CONFLICT DO NOTHING`` (two front ends may
+  receive the same redelivered webhook in the same millisecond);
+- the dashboard figures use PostgreSQL's date and JSON functions.
+
+The schema comes from Alembic migrations (``croupier db upgrade``); :meth:`open` refuses
+a database whose schema is not the one this code expects.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+
+from bots.events import Event
+from croupier.store.base import DeadLetterGone, UserExists
+from croupier.store.migrate import HEAD_REVISION
+from croupier.store.models import DeadLetter, FirstResponse, TicketSummary, UserRecord
+from croupier.store.sqlite import SqliteStore, _now
+
+_TABLES_WITH_ID = frozenset(
+    {"conversations", "events", "tickets", "transcript", "outbox", "dead_letters", "audit_log"}
+)
+_INSERT_TABLE = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
+
+
+class SchemaNotReady(RuntimeError):
+    """The database is not migrated to this code's revision: run ``croupier db upgrade``."""
+
+
+@lru_cache(maxsize=512)
+def translate(sql: str) -> str:
+    """``?`` placeholders as asyncpg's ``$n`` (outside quoted literals); an INSERT into a
+    table with an ``id`` gets ``RETURNING id`` so that ``lastrowid`` works as in SQLite."""
+    out: list[str] = []
+    number = 0
+    quoted = False
+    for char in sql:
+        if char == "'":
+            quoted = not quoted
+        if char == "?" and not quoted:
+            number += 1
+            out.append(f"${number}")
+        else:
+            out.append(char)
+    text = "".join(out)
+    match = _INSERT_TABLE.match(text)
+    if match and match.group(1).lower() in _TABLES_WITH_ID and "RETURNING" not in text.upper():
+        text += " RETURNING id"
+    return text
+
+
+class _Result:
+    """What aiosqlite's ``execute`` gives the shared code: awaitable, an async context
+    manager, ``fetchone``/``fetchall`` and ``lastrowid``."""
+
+    def __init__(self, store: PostgresStore, sql: str, params: tuple[Any, ...]) -> None:
+        self._store = store
+        self._sql = translate(sql)
+        self._params = params
+        self._rows: list[asyncpg.Record] | None = None
+        self.lastrowid: int | None = None
+
+    async def _run(self) -> _Result:
+        if self._rows is None:
+            self._rows = await self._store._fetch(self._sql, self._params)
+            if self._sql.endswith("RETURNING id") and self._rows:
+                self.lastrowid = int(self._rows[0][0])
+        return self
+
+    def __await__(self):  # type: ignore[no-untyped-def]
+        return self._run().__await__()
+
+    async def __aenter__(self) -> _Result:
+        return await self._run()
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+    async def fetchone(self) -> asyncpg.Record | None:
+        rows = (await self._run())._rows
+        return rows[0] if rows else None
+
+    async def fetchall(self) -> list[asyncpg.Record]:
+        return list((await self._run())._rows or [])
+
+
+class _Connection:
+    """The ``db`` the shared SQL calls: statements run on the current transaction's
+    connection, or on any pooled connection outside a transaction."""
+
+    def __init__(self, store: PostgresStore) -> None:
+        self._store = store
+
+    def execute(self, sql: str, params: tuple[Any, ...] | list[Any] = ()) -> _Result:
+        return _Result(self._store, sql, tuple(params))
+
+
+class PostgresStore(SqliteStore):
+    """Shares every Store method with :class:`SqliteStore`; overrides the connection
+    handling and the few statements where PostgreSQL differs (see the module docstring)."""
+
+    _LOCK_ROW = " FOR UPDATE"
+
+    def __init__(self, dsn: str, *, min_size: int = 2, max_size: int = 10) -> None:
+        super().__init__(path=None)  # type: ignore[arg-type]
+        self.dsn = dsn
+        self._pool: asyncpg.Pool | None = None
+        self._pool_sizes = (min_size, max_size)
+        self._conn: contextvars.ContextVar[asyncpg.Connection | None] = contextvars.ContextVar(
+            f"croupier-pg-{id(self)}", default=None
+        )
+        self._adapter = _Connection(self)
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        return self._pool
+
+    @property
+    def db(self) -> Any:
+        if self._pool is None:
+            raise RuntimeError("store is not open")
+        return self._adapter
+
+    async def open(self) -> None:
+        self._pool = await asyncpg.create_pool(
+            self.dsn, min_size=self._pool_sizes[0], max_size=self._pool_sizes[1]
+        )
+        try:
+            revision = await self._pool.fetchval("SELECT version_num FROM alembic_version LIMIT 1")
+        except asyncpg.UndefinedTableError:
+            revision = None
+        if revision != HEAD_REVISION:
+            await self.close()
+            raise SchemaNotReady(
+                f"database schema is at {revision or 'nothing'}, this code needs "
+                f"{HEAD_REVISION}: run `croupier db upgrade --store <url>` first"
+            )
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[asyncpg.Record]:
+        connection = self._conn.get()
+        if connection is not None:
+            return await connection.fetch(sql, *params)
+        return await self.pool.fetch(sql, *params)
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        if self._conn.get() is not None:
+            raise RuntimeError("nested store transaction")
+        async with self.pool.acquire() as connection, connection.transaction():
+            token = self._conn.set(connection)
+            try:
+                yield
+            finally:
+                self._conn.reset(token)
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[asyncpg.Connection]:
+        """A pooled connection for work outside the Store protocol (advisory locks)."""
+        async with self.pool.acquire() as connection:
+            yield connection
+
+    # -- where PostgreSQL's concurrency differs ----------------------------------------
+
+    async def accept_event(self, event: Event, raw_payload: str) -> tuple[int, bool]:
+        now = _now()
+        async with self._transaction():
+            conversation = await self._one(
+                "INSERT INTO conversations (channel, conversation_key, is_public, updated_at) "
+                "VALUES (?, ?, ?, ?) ON CONFLICT (channel, conversation_key) "
+                "DO UPDATE SET channel = excluded.channel RETURNING id",
+                (event.channel, event.conversation_key, int(event.is_public), now),
+            )
+            inserted = await self._one(
+                "INSERT INTO events (channel, platform_message_id, conversation_id, raw_payload, "
+                "event_json, received_at) VALUES (?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel, platform_message_id) DO NOTHING RETURNING id",
+                (
+                    event.channel,
+                    event.platform_message_id,
+                    conversation[0],
+                    raw_payload,
+                    event.model_dump_json(),
+                    now,
+                ),
+            )
+            if inserted is not None:
+                return int(inserted[0]), True
+            existing = await self._one(
+                "SELECT id FROM events WHERE channel = ? AND platform_message_id = ?",
+                (event.channel, event.platform_message_id),
+            )
+        return int(existing[0]), False
+
+    async def _ticket_by_id(self, ticket_id: int) -> TicketSummary | None:
+        lock = " FOR UPDATE OF t" if self._conn.get() is not None else ""
+        row = await self._one(
+            f"SELECT {self._TICKET_COLUMNS} FROM tickets t "
+            f"JOIN conversations c ON c.id = t.conversation_id WHERE t.id = ?{lock}",
+            (ticket_id,),
+        )
+        return self._ticket(row) if row else None
+
+    async def _unresolved_dead_letter(self, dead_letter_id: int) -> DeadLetter:
+        row = await self._one(
+            f"SELECT {self._DEAD_LETTER_COLUMNS} FROM dead_letters "
+            "WHERE id = ? AND resolution IS NULL FOR UPDATE",
+            (dead_letter_id,),
+        )
+        if row is None:
+            raise DeadLetterGone(dead_letter_id)
+        return DeadLetter(*row)
+
+    async def add_user(self, name: str, role: str, password_hash: str) -> UserRecord:
+        try:
+            return await super().add_user(name, role, password_hash)
+        except asyncpg.UniqueViolationError as exc:  # added meanwhile on another front end
+            raise UserExists(name) from exc
+
+    # -- dashboard figures in PostgreSQL's functions -------------------------------------
+
+    async def messages_per_day(self, days: int = 30) -> list[tuple[str, str, int]]:
+        rows = await self._all(
+            "SELECT substr(received_at, 1, 10) AS day, channel, COUNT(*) FROM events "
+            "WHERE received_at >= to_char((now() AT TIME ZONE 'UTC') - make_interval(days => ?), "
+            "'YYYY-MM-DD') GROUP BY day, channel ORDER BY day, channel",
+            (int(days),),
+        )
+        return [(r[0], r[1], int(r[2])) for r in rows]
+
+    async def decision_counts(self) -> dict[str, int]:
+        rows = await self._all(
+            "SELECT COALESCE(decision_json::jsonb ->> 'decision', status), COUNT(*) "
+            "FROM events WHERE status != 'accepted' GROUP BY 1"
+        )
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def first_responses(self, limit: int = 10000) -> list[FirstResponse]:
+        rows = await self._all(
+            "SELECT id, COALESCE(first_response_by, claimed_by, '?'), lang, "
+            "EXTRACT(EPOCH FROM first_response_at::timestamptz - opened_at::timestamptz) "
+            "FROM tickets WHERE first_response_at IS NOT NULL ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [FirstResponse(r[0], r[1], r[2], max(0.0, float(r[3]))) for r in rows]
