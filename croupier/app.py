@@ -25,6 +25,7 @@ from croupier.decisions import DecisionParts
 from croupier.live_content import LiveContent
 from croupier.outbox import Outbox
 from croupier.processor import Processor
+from croupier.roles import ScaledRuntime
 from croupier.store.factory import make_store
 from handlers.decide import Decider
 
@@ -59,31 +60,46 @@ class Croupier:
         self.channels = ChannelRegistry()
         self.outbox = Outbox(self.store, self.channels, settings.outbox_max_attempts)
         self.processor = Processor(self.store, self.content, self.outbox)
-        self.webchat = WebChatChannel(self.processor.accept, self.store.delivered_replies)
-        self.channels.register(self.webchat)
+        self.scaled: ScaledRuntime | None = None
+        accept = self.processor.accept
+        if settings.stream_url:
+            # Front ends and workers over Redis Streams (croupier/roles.py).
+            self.scaled = ScaledRuntime(
+                settings.role, settings.stream_url, self.store, self.processor
+            )
+            accept = self.scaled.accept
+        elif settings.role != "all":
+            raise ValueError("a frontend or worker role needs a stream (--stream redis://…)")
+        self.webchat = WebChatChannel(accept, self.store.delivered_replies)
+        self.channels.register(self.scaled.webchat_sender if self.scaled else self.webchat)
         self.telegram: TelegramChannel | None = None
         telegram_settings = telegram_settings_from(channel_environment or {})
         if telegram_settings is not None:
             self.telegram = TelegramChannel(
-                telegram_settings, self.processor.accept, self.store, send_journal=self.store
+                telegram_settings, accept, self.store, send_journal=self.store
             )
             self.channels.register(self.telegram)
         self.x: XChannel | None = None
         x_settings = x_settings_from(channel_environment or {})
         if x_settings is not None:
-            self.x = XChannel(x_settings, self.processor.accept, self.store)
+            self.x = XChannel(x_settings, accept, self.store)
             self.channels.register(self.x)
         self.meta: MetaChannel | None = None
         meta_settings = MetaSettings.from_environment(channel_environment or {})
         if meta_settings is not None:
-            self.meta = MetaChannel(meta_settings, self.processor.accept)
+            self.meta = MetaChannel(meta_settings, accept)
             self.channels.register(self.meta)
         # Console users come from the store; the configured user is the admin fallback.
         self.console_auth = ConsoleAuth(
             UserDirectory(self.store, settings.console_user, console_password)
         )
         self.live_feed = LiveFeed()
-        self.store.add_ticket_listener(self.live_feed.ticket_changed)
+        if self.scaled is None:
+            self.store.add_ticket_listener(self.live_feed.ticket_changed)
+        else:  # every process's ticket changes reach every front end's feed via Redis
+            self.scaled.connect(
+                self.webchat.deliver, self.live_feed.ticket_changed, self.outbox.wake
+            )
         self._retries: set[asyncio.Task[None]] = set()
         self.web = web.Application(client_max_size=1024 * 1024)
         self.webchat.add_routes(self.web)
@@ -97,7 +113,7 @@ class Croupier:
             self.store,
             self.console_auth,
             closing_note_factory(self._phrase),
-            self.outbox.wake,
+            self.scaled.relay.wake_outbox if self.scaled else self.outbox.wake,
             self._content_status,
             live_decider=self._live_decider,
             live_feed=self.live_feed,
@@ -124,6 +140,9 @@ class Croupier:
 
     def _retry_event(self, event_id: int) -> None:
         """A dead-lettered event the console retries: decided again, as on a restart."""
+        if self.scaled is not None:
+            self.scaled.retry_event(event_id)
+            return
         task = asyncio.create_task(self._decide_again(event_id), name=f"retry-{event_id}")
         self._retries.add(task)
         task.add_done_callback(self._retries.discard)
@@ -147,14 +166,18 @@ class Croupier:
         await asyncio.to_thread(self.content.load_now)
         await asyncio.to_thread(self.parts.languages.warm_up)
         await self.store.open()
-        self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._tasks = [
-            asyncio.create_task(self.processor.run(), name="processor"),
-            self._outbox_task,
             asyncio.create_task(
                 self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
-            ),
+            )
         ]
+        if self.scaled is None:
+            self._tasks.append(asyncio.create_task(self.processor.run(), name="processor"))
+        else:
+            await self.scaled.start()
+        if self.scaled is None or self.scaled.runs_worker:
+            self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+            self._tasks.append(self._outbox_task)
         if self.telegram is not None:
             await self.telegram.start()  # a bad token fails start-up loudly
         if self.x is not None:
@@ -171,6 +194,8 @@ class Croupier:
             await self.telegram.stop()  # before the store closes: polling saves its offset
         if self.x is not None:
             await self.x.stop()
+        if self.scaled is not None:
+            await self.scaled.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

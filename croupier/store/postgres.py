@@ -21,18 +21,31 @@ from __future__ import annotations
 
 import contextvars
 import re
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
 import asyncpg
 
-from bots.events import Event
+from bots.events import Event, Reply
 from croupier.store.base import DeadLetterGone, UserExists
 from croupier.store.migrate import HEAD_REVISION
-from croupier.store.models import DeadLetter, FirstResponse, TicketSummary, UserRecord
-from croupier.store.sqlite import SqliteStore, _now
+from croupier.store.models import (
+    DeadLetter,
+    FirstResponse,
+    OutboxItem,
+    TicketSummary,
+    UserRecord,
+)
+from croupier.store.sqlite import SqliteStore, _iso, _now
+
+OUTBOX_LEASE_LOCK = 7_260_001
+"""Transaction-level advisory lock key serializing outbox leasing among senders."""
+LEASE_SECONDS = 120.0
+"""Longer than a batch of sends takes (each send is bounded by the outbox's timeout)."""
 
 _TABLES_WITH_ID = frozenset(
     {"conversations", "events", "tickets", "transcript", "outbox", "dead_letters", "audit_log"}
@@ -127,6 +140,9 @@ class PostgresStore(SqliteStore):
             f"croupier-pg-{id(self)}", default=None
         )
         self._adapter = _Connection(self)
+        self.sender_id = f"{uuid.uuid4().hex[:12]}"
+        """Owner of this process's outbox leases."""
+        self.lease_seconds = LEASE_SECONDS
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -239,6 +255,102 @@ class PostgresStore(SqliteStore):
             return await super().add_user(name, role, password_hash)
         except asyncpg.UniqueViolationError as exc:  # added meanwhile on another front end
             raise UserExists(name) from exc
+
+    # -- several senders share the outbox ------------------------------------------------
+
+    async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]:
+        """Lease the due rows this sender will send (the SQLite store just reads them).
+
+        A row is leased only when no earlier row of its conversation is leased by a live
+        sender or ``sending``: one conversation's replies leave from one sender at a time,
+        in order. Leasing runs under one transaction-level advisory lock, so two senders
+        never lease at the same moment and each sees the other's committed leases; the
+        rows themselves are taken ``FOR UPDATE SKIP LOCKED``.
+        """
+        stamp = _iso(now)
+        async with self._transaction():
+            await self._one("SELECT pg_advisory_xact_lock(?)", (OUTBOX_LEASE_LOCK,))
+            rows = await self._all(
+                "WITH due AS (SELECT o.id FROM outbox o "
+                "WHERE o.status = 'pending' AND o.next_attempt_at <= ? "
+                "AND (o.lease_until IS NULL OR o.lease_until < ?) "
+                "AND NOT EXISTS (SELECT 1 FROM outbox b WHERE b.channel = o.channel "
+                "AND b.conversation_key = o.conversation_key AND b.id < o.id "
+                "AND (b.status = 'sending' OR (b.status = 'pending' AND b.lease_until >= ?))) "
+                "ORDER BY o.id LIMIT ? FOR UPDATE SKIP LOCKED) "
+                "UPDATE outbox SET lease_owner = ?, lease_until = ? FROM due "
+                "WHERE outbox.id = due.id "
+                "RETURNING outbox.id, outbox.reply_json, outbox.attempts, outbox.event_id",
+                (
+                    stamp,
+                    stamp,
+                    stamp,
+                    limit,
+                    self.sender_id,
+                    _iso(now + timedelta(seconds=self.lease_seconds)),
+                ),
+            )
+        rows.sort(key=lambda r: r[0])
+        return [OutboxItem(r[0], Reply.model_validate_json(r[1]), r[2], r[3]) for r in rows]
+
+    async def schedule_retry(self, outbox_id: int, next_attempt_at: datetime, error: str) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "UPDATE outbox SET status = 'pending', attempts = attempts + 1, "
+                "next_attempt_at = ?, last_error = ?, lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ?",
+                (_iso(next_attempt_at), error[:500], outbox_id),
+            )
+
+    async def settle_interrupted_sends(self) -> list[int]:
+        """Rows ``sending`` whose sender's lease ran out: that sender died mid-send. A live
+        sender's row is left alone (the SQLite store, one process, settles every one)."""
+        now = _now()
+        reason = (
+            "in doubt: the sender stopped during the send, the player may already have "
+            "this reply; not sent again to avoid a duplicate"
+        )
+        async with self._transaction():
+            rows = await self._all(
+                "UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = ? "
+                "WHERE status = 'sending' AND (lease_until IS NULL OR lease_until < ?) "
+                "RETURNING id",
+                (reason, now),
+            )
+            in_doubt = sorted(int(row[0]) for row in rows)
+            for row_id in in_doubt:
+                await self.db.execute(
+                    "INSERT INTO dead_letters (kind, ref_id, reason, created_at) "
+                    "VALUES (?, ?, ?, ?)",
+                    ("outbox", row_id, reason, now),
+                )
+        return in_doubt
+
+    # -- what workers need beyond the Store protocol -------------------------------------
+
+    async def conversation_of(self, event_id: int) -> int | None:
+        row = await self._one("SELECT conversation_id FROM events WHERE id = ?", (event_id,))
+        return int(row[0]) if row else None
+
+    async def accepted_events_up_to(self, conversation_id: int, event_id: int) -> list[int]:
+        """The conversation's undecided events up to ``event_id``, oldest first: a worker
+        decides them in this order, so a late or repeated stream entry changes nothing."""
+        rows = await self._all(
+            "SELECT id FROM events WHERE conversation_id = ? AND status = 'accepted' "
+            "AND id <= ? ORDER BY id",
+            (conversation_id, event_id),
+        )
+        return [int(r[0]) for r in rows]
+
+    async def stale_accepted_events(self, older_than: datetime) -> list[int]:
+        """Accepted before ``older_than`` and still undecided: their stream entry never came
+        (a front end died between storing and enqueueing) or its worker gave up."""
+        rows = await self._all(
+            "SELECT id FROM events WHERE status = 'accepted' AND received_at < ? "
+            "ORDER BY id LIMIT 1000",
+            (_iso(older_than),),
+        )
+        return [int(r[0]) for r in rows]
 
     # -- dashboard figures in PostgreSQL's functions -------------------------------------
 
