@@ -65,7 +65,12 @@ class Croupier:
         if settings.stream_url:
             # Front ends and workers over Redis Streams (croupier/roles.py).
             self.scaled = ScaledRuntime(
-                settings.role, settings.stream_url, self.store, self.processor
+                settings.role,
+                settings.stream_url,
+                self.store,
+                self.processor,
+                claim_idle_seconds=settings.stream_claim_idle_seconds,
+                outbox_lease_seconds=settings.outbox_lease_seconds,
             )
             accept = self.scaled.accept
         elif settings.role != "all":

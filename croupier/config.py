@@ -43,6 +43,12 @@ class Settings(BaseModel):
     Streams; unset: in-process (one process does everything)."""
     role: Literal["all", "frontend", "worker"] = "all"
     """frontend: verify, store and enqueue; worker: decide and send; all: both."""
+    stream_claim_idle_seconds: float = Field(30.0, gt=0)
+    """A stream entry a worker read and did not acknowledge for this long is taken over
+    by another worker (its reader is presumed dead)."""
+    outbox_lease_seconds: float = Field(120.0, gt=0)
+    """How long a worker holds the outbox rows it is sending; a dead worker's rows go to
+    another after this (a row it was mid-send on becomes a dead letter: in doubt)."""
     faq_dir: Path = DEFAULT_FAQ_DIR
     bot_texts: Path = DEFAULT_BOT_TEXTS
     languages: tuple[str, ...] = DEFAULT_LANGUAGES

@@ -49,6 +49,7 @@ class ScaledRuntime:
         processor: Processor,
         *,
         claim_idle_seconds: float = 30.0,
+        outbox_lease_seconds: float = 120.0,
         worker_concurrency: int = 4,
     ) -> None:
         if role not in ROLES:
@@ -57,6 +58,7 @@ class ScaledRuntime:
             raise ValueError("a Redis stream needs the PostgreSQL store (--store postgresql://…)")
         self.role = role
         self.store = store
+        store.lease_seconds = outbox_lease_seconds
         self.stream = RedisStream(stream_url, claim_idle=claim_idle_seconds)
         self.relay = Relay(stream_url)
         self.worker = StreamWorker(store, self.stream, processor, concurrency=worker_concurrency)
