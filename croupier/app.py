@@ -27,6 +27,8 @@ from croupier.outbox import Outbox
 from croupier.processor import Processor
 from croupier.roles import ScaledRuntime
 from croupier.store.factory import make_store
+from croupier.store.postgres import PostgresStore
+from croupier.worker import settle_sends_forever
 from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
@@ -183,6 +185,10 @@ class Croupier:
         if self.scaled is None or self.scaled.runs_worker:
             self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
             self._tasks.append(self._outbox_task)
+            if isinstance(self.store, PostgresStore):
+                self._tasks.append(
+                    asyncio.create_task(settle_sends_forever(self.store), name="settle-sends")
+                )
         if self.telegram is not None:
             await self.telegram.start()  # a bad token fails start-up loudly
         if self.x is not None:

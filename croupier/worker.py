@@ -107,8 +107,19 @@ class StreamWorker:
         while True:
             try:
                 await self.sweep()
-                for outbox_id in await self._store.settle_interrupted_sends():
-                    log.warning("outbox %d: dead letter: its sender stopped mid-send", outbox_id)
             except Exception:
                 log.exception("worker sweep failed; trying again")
             await asyncio.sleep(self._sweep_seconds)
+
+
+async def settle_sends_forever(store: PostgresStore, seconds: float = 10.0) -> None:
+    """With a shared outbox, a sender can die at any time, not only before this process
+    started: its rows left ``sending`` are settled (dead letters, in doubt) once their
+    lease has run out, by whichever process runs an outbox."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            for outbox_id in await store.settle_interrupted_sends():
+                log.warning("outbox %d: dead letter: its sender stopped mid-send", outbox_id)
+        except Exception:
+            log.exception("settling interrupted sends failed; trying again")

@@ -210,3 +210,36 @@ async def _conversation_id(store: PostgresStore, key: str) -> int:
         ("webchat", key, "2020-01-01T00:00:00.000+00:00"),
     )
     return int(row[0])
+
+
+async def test_only_a_dead_senders_send_is_settled_in_doubt_and_a_retried_row_is_due_at_once(
+    pg_server: PostgresServer,
+) -> None:
+    dsn = await pg_server.new_database()
+    alive, dead = PostgresStore(dsn), PostgresStore(dsn)
+    for store in (alive, dead):
+        await store.open()
+    try:
+        async with alive._transaction():
+            for key in ("dead-one", "alive-one"):
+                await alive._queue_reply(
+                    Reply(channel="webchat", conversation_key=key, text="hi"),
+                    await _conversation_id(alive, key),
+                    None,
+                    "2020-01-01T00:00:00.000+00:00",
+                )
+        now = datetime.now(UTC)
+        dead.lease_seconds = -1.0  # its lease has run out: the sender died mid-send
+        (dead_row,) = await dead.due_outbox(now, limit=1)
+        await dead.begin_send(dead_row.id)
+        (alive_row,) = await alive.due_outbox(now)
+        await alive.begin_send(alive_row.id)
+        assert await alive.settle_interrupted_sends() == [dead_row.id]
+        (letter,) = await alive.dead_letters()
+        assert letter.ref_id == dead_row.id and "in doubt" in letter.reason
+        await alive.mark_sent(alive_row.id, None)
+        await alive.retry_dead_letter(letter.id, "ana")
+        assert [item.id for item in await alive.due_outbox(datetime.now(UTC))] == [dead_row.id]
+    finally:
+        for store in (alive, dead):
+            await store.close()

@@ -302,6 +302,18 @@ class PostgresStore(SqliteStore):
                 (_iso(next_attempt_at), error[:500], outbox_id),
             )
 
+    async def retry_dead_letter(self, dead_letter_id: int, actor: str) -> DeadLetter:
+        """As in SQLite, plus: a retried outbox row drops its old lease, or it would wait
+        for that lease to run out (and hold up its conversation's later replies)."""
+        letter = await super().retry_dead_letter(dead_letter_id, actor)
+        if letter.kind == "outbox":
+            await self.db.execute(
+                "UPDATE outbox SET lease_owner = NULL, lease_until = NULL "
+                "WHERE id = ? AND status = 'pending'",
+                (letter.ref_id,),
+            )
+        return letter
+
     async def settle_interrupted_sends(self) -> list[int]:
         """Rows ``sending`` whose sender's lease ran out: that sender died mid-send. A live
         sender's row is left alone (the SQLite store, one process, settles every one)."""
