@@ -92,20 +92,26 @@ async def test_one_of_two_moderators_claiming_at_once_gets_the_ticket(
     two_stores: tuple[PostgresStore, PostgresStore],
 ) -> None:
     first, second = two_stores
-    event_id, _ = await first.accept_event(_event(1), "{}")
-    stored, _ = await first.load_event(event_id)
-    await first.apply_outcome(stored, _escalation(stored.event))
-    (ticket,) = await first.list_tickets(status=TicketStatus.OPEN)
+    for number in range(12):
+        event_id, _ = await first.accept_event(_event(number, f"player-{number}"), "{}")
+        stored, _ = await first.load_event(event_id)
+        await first.apply_outcome(stored, _escalation(stored.event))
+    tickets = await first.list_tickets(status=TicketStatus.OPEN)
+    assert len(tickets) == 12
     results = await asyncio.gather(
-        first.claim_ticket(ticket.id, "ana"),
-        second.claim_ticket(ticket.id, "ben"),
+        *(
+            store.claim_ticket(ticket.id, name)
+            for ticket in tickets
+            for store, name in ((first, "ana"), (second, "ben"))
+        ),
         return_exceptions=True,
     )
-    claimed = [r for r in results if not isinstance(r, BaseException)]
-    refused = [r for r in results if isinstance(r, TicketClaimed)]
-    assert len(claimed) == 1 and len(refused) == 1, results
-    holder = (await first.ticket(ticket.id)).claimed_by  # type: ignore[union-attr]
-    assert holder == claimed[0].claimed_by
+    for ticket, pair in zip(tickets, zip(results[::2], results[1::2], strict=True), strict=True):
+        claimed = [r for r in pair if not isinstance(r, BaseException)]
+        refused = [r for r in pair if isinstance(r, TicketClaimed)]
+        assert len(claimed) == 1 and len(refused) == 1, pair
+        holder = (await first.ticket(ticket.id)).claimed_by  # type: ignore[union-attr]
+        assert holder == claimed[0].claimed_by
 
 
 async def test_the_store_refuses_an_unmigrated_database_until_db_upgrade_ran(
