@@ -29,7 +29,10 @@ from croupier.log_context import request_id_middleware
 from croupier.metrics import CONTENT_TYPE_LATEST, Metrics
 from croupier.outbox import Outbox
 from croupier.processor import Processor
-from croupier.store.sqlite import SqliteStore
+from croupier.roles import ScaledRuntime
+from croupier.store.factory import make_store
+from croupier.store.postgres import PostgresStore
+from croupier.worker import settle_sends_forever
 from handlers.decide import Decider
 
 log = logging.getLogger(__name__)
@@ -52,7 +55,7 @@ class Croupier:
         """``channel_environment`` holds platform credentials (``CROUPIER_META_*``…); each
         channel whose credentials are there is enabled. None: web chat only (the demo)."""
         self.settings = settings
-        self.store = SqliteStore(settings.database_path)
+        self.store = make_store(settings.store_url, settings.database_path)
         self.parts = parts or DecisionParts.load()
         self.content = LiveContent(
             settings.faq_dir,
@@ -78,14 +81,29 @@ class Croupier:
             self.metrics,
             FloodGuard(settings.player_messages_per_minute, settings.player_burst),
         )
-        self.webchat = WebChatChannel(self.processor.accept, self.store.delivered_replies)
-        self.channels.register(self.webchat)
+        self.scaled: ScaledRuntime | None = None
+        accept = self.processor.accept
+        if settings.stream_url:
+            # Front ends and workers over Redis Streams (croupier/roles.py).
+            self.scaled = ScaledRuntime(
+                settings.role,
+                settings.stream_url,
+                self.store,
+                self.processor,
+                claim_idle_seconds=settings.stream_claim_idle_seconds,
+                outbox_lease_seconds=settings.outbox_lease_seconds,
+            )
+            accept = self.scaled.accept
+        elif settings.role != "all":
+            raise ValueError("a frontend or worker role needs a stream (--stream redis://…)")
+        self.webchat = WebChatChannel(accept, self.store.delivered_replies)
+        self.channels.register(self.scaled.webchat_sender if self.scaled else self.webchat)
         self.telegram: TelegramChannel | None = None
         telegram_settings = telegram_settings_from(channel_environment or {})
         if telegram_settings is not None:
             self.telegram = TelegramChannel(
                 telegram_settings,
-                self.processor.accept,
+                accept,
                 self.store,
                 send_journal=self.store,
                 edits=self.store,
@@ -94,19 +112,24 @@ class Croupier:
         self.x: XChannel | None = None
         x_settings = x_settings_from(channel_environment or {})
         if x_settings is not None:
-            self.x = XChannel(x_settings, self.processor.accept, self.store)
+            self.x = XChannel(x_settings, accept, self.store)
             self.channels.register(self.x)
         self.meta: MetaChannel | None = None
         meta_settings = MetaSettings.from_environment(channel_environment or {})
         if meta_settings is not None:
-            self.meta = MetaChannel(meta_settings, self.processor.accept, cursors=self.store)
+            self.meta = MetaChannel(meta_settings, accept, cursors=self.store)
             self.channels.register(self.meta)
         # Console users come from the store; the configured user is the admin fallback.
         self.console_auth = ConsoleAuth(
             UserDirectory(self.store, settings.console_user, console_password)
         )
         self.live_feed = LiveFeed()
-        self.store.add_ticket_listener(self.live_feed.ticket_changed)
+        if self.scaled is None:
+            self.store.add_ticket_listener(self.live_feed.ticket_changed)
+        else:  # every process's ticket changes reach every front end's feed via Redis
+            self.scaled.connect(
+                self.webchat.deliver, self.live_feed.ticket_changed, self.outbox.wake
+            )
         self._retries: set[asyncio.Task[None]] = set()
         self.web = web.Application(
             client_max_size=1024 * 1024, middlewares=[request_id_middleware]
@@ -122,7 +145,7 @@ class Croupier:
             self.store,
             self.console_auth,
             closing_note_factory(self._phrase),
-            self.outbox.wake,
+            self.scaled.relay.wake_outbox if self.scaled else self.outbox.wake,
             self._content_status,
             live_decider=self._live_decider,
             live_feed=self.live_feed,
@@ -153,6 +176,9 @@ class Croupier:
 
     def _retry_event(self, event_id: int) -> None:
         """A dead-lettered event the console retries: decided again, as on a restart."""
+        if self.scaled is not None:
+            self.scaled.retry_event(event_id)
+            return
         task = asyncio.create_task(self._decide_again(event_id), name=f"retry-{event_id}")
         self._retries.add(task)
         task.add_done_callback(self._retries.discard)
@@ -219,14 +245,22 @@ class Croupier:
         await asyncio.to_thread(self.content.load_now)
         await asyncio.to_thread(self.parts.languages.warm_up)
         await self.store.open()
-        self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
         self._tasks = [
-            asyncio.create_task(self.processor.run(), name="processor"),
-            self._outbox_task,
             asyncio.create_task(
                 self.content.watch(self.settings.faq_reload_seconds), name="faq-watch"
-            ),
+            )
         ]
+        if self.scaled is None:
+            self._tasks.append(asyncio.create_task(self.processor.run(), name="processor"))
+        else:
+            await self.scaled.start()
+        if self.scaled is None or self.scaled.runs_worker:
+            self._outbox_task = asyncio.create_task(self.outbox.run(), name="outbox")
+            self._tasks.append(self._outbox_task)
+            if isinstance(self.store, PostgresStore):
+                self._tasks.append(
+                    asyncio.create_task(settle_sends_forever(self.store), name="settle-sends")
+                )
         if self.settings.retention_days is not None:
             self._tasks.append(asyncio.create_task(self._apply_retention(), name="retention"))
         if self.telegram is not None:
@@ -246,6 +280,8 @@ class Croupier:
             await self.telegram.stop()  # before the store closes: polling saves its offset
         if self.x is not None:
             await self.x.stop()
+        if self.scaled is not None:
+            await self.scaled.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, ConfigError, load_settings
 from croupier.decisions import DecisionParts, FaqLoadFailed, build_decider
@@ -15,6 +16,9 @@ from faq.loader import load_faq_dir
 from faq.model import DEFAULT_LANGUAGES
 from faq.texts import load_bot_texts
 from handlers.decide import MatchSettings
+
+if TYPE_CHECKING:
+    from croupier.store.sqlite import SqliteStore
 
 
 def _languages(value: str) -> tuple[str, ...]:
@@ -95,10 +99,38 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _settings(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     try:
-        return load_settings(host=args.host, port=args.port, data_dir=args.data_dir)
+        return load_settings(
+            host=args.host,
+            port=args.port,
+            data_dir=args.data_dir,
+            store=getattr(args, "store", None),
+            stream=getattr(args, "stream", None),
+            role=getattr(args, "role", None),
+        )
     except ConfigError as exc:
         print(f"croupier: {exc}", file=sys.stderr)
         raise SystemExit(2) from exc
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Migrate the PostgreSQL store's schema (SQLite needs nothing: it creates its own)."""
+    from croupier.store.factory import is_postgres
+    from croupier.store.migrate import upgrade
+
+    url = args.store or _settings(args).store_url
+    if not is_postgres(url):
+        print(
+            "croupier: db upgrade needs --store postgresql://… (or CROUPIER_STORE)",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        upgrade(url, args.revision)
+    except Exception as exc:  # the driver's message names the problem; never the URL
+        print(f"croupier: db upgrade failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    print(f"database schema at {args.revision}", file=sys.stderr)
+    return 0
 
 
 def _read_new_password(args: argparse.Namespace) -> str:
@@ -112,21 +144,30 @@ def _read_new_password(args: argparse.Namespace) -> str:
     return first
 
 
+@contextlib.asynccontextmanager
+async def _open_store(args: argparse.Namespace) -> AsyncIterator[SqliteStore]:
+    """The store the configuration names (``--store`` / CROUPIER_STORE, else SQLite)."""
+    from croupier.store.factory import make_store
+
+    settings = _settings(args)
+    store = make_store(settings.store_url, settings.database_path)
+    await store.open()
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
 def cmd_users_add(args: argparse.Namespace) -> int:
     import asyncio
 
     from croupier.console.users import InvalidUser, Role, add_user
     from croupier.store.base import UserExists
-    from croupier.store.sqlite import SqliteStore
 
     async def add(password: str) -> None:
-        store = SqliteStore(_settings(args).database_path)
-        await store.open()
-        try:
+        async with _open_store(args) as store:
             await add_user(store, args.name, Role(args.role), password)
             await store.record_audit("cli", "user_add", f"user {args.name}", args.role)
-        finally:
-            await store.close()
 
     try:
         asyncio.run(add(_read_new_password(args)))
@@ -143,15 +184,9 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 def cmd_users_list(args: argparse.Namespace) -> int:
     import asyncio
 
-    from croupier.store.sqlite import SqliteStore
-
     async def names() -> list[tuple[str, str, str]]:
-        store = SqliteStore(_settings(args).database_path)
-        await store.open()
-        try:
+        async with _open_store(args) as store:
             return [(u.name, u.role, u.created_at) for u in await store.list_users()]
-        finally:
-            await store.close()
 
     for name, role, created_at in asyncio.run(names()):
         print(f"{name}\t{role}\t{created_at}")
@@ -162,8 +197,6 @@ def cmd_export(args: argparse.Namespace) -> int:
     """One player's data as JSON on stdout (a GDPR access request)."""
     import asyncio
 
-    from croupier.store.sqlite import SqliteStore
-
     channel, _, sender_id = args.player.partition(":")
     if not channel or not sender_id:
         print(
@@ -172,14 +205,10 @@ def cmd_export(args: argparse.Namespace) -> int:
         return 2
 
     async def export() -> dict[str, Any]:
-        store = SqliteStore(_settings(args).database_path)
-        await store.open()
-        try:
+        async with _open_store(args) as store:
             data = await store.player_data(channel, sender_id)
             await store.record_audit("cli", "player_export", f"{channel}:{sender_id}")
             return data
-        finally:
-            await store.close()
 
     data = asyncio.run(export())
     json.dump(data, sys.stdout, ensure_ascii=False, indent=2)
@@ -195,18 +224,12 @@ def cmd_purge(args: argparse.Namespace) -> int:
     import asyncio
     from datetime import UTC, datetime, timedelta
 
-    from croupier.store.sqlite import SqliteStore
-
     async def purge() -> dict[str, int]:
-        store = SqliteStore(_settings(args).database_path)
-        await store.open()
-        try:
+        async with _open_store(args) as store:
             cutoff = datetime.now(UTC) - timedelta(days=args.older_than_days)
             removed = await store.purge_older_than(cutoff)
             await store.record_audit("cli", "purge", f"older than {args.older_than_days} days")
             return removed
-        finally:
-            await store.close()
 
     removed = asyncio.run(purge())
     print(" ".join(f"{table}={count}" for table, count in removed.items()))
@@ -224,7 +247,21 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--host")
         sub.add_argument("--port", type=int)
         sub.add_argument("--data-dir", type=Path)
+        sub.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE, else SQLite)")
+        sub.add_argument("--stream", help="redis://… (default: CROUPIER_STREAM, else in-process)")
+        sub.add_argument(
+            "--role",
+            choices=("all", "frontend", "worker"),
+            help="frontend: verify, store, enqueue; worker: decide and send (default: all)",
+        )
         sub.set_defaults(handler=handler)
+    db = commands.add_parser("db", help="the PostgreSQL store's schema").add_subparsers(
+        dest="db_command", required=True
+    )
+    db_upgrade = db.add_parser("upgrade", help="apply the schema migrations (Alembic)")
+    db_upgrade.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE)")
+    db_upgrade.add_argument("--revision", default="head")
+    db_upgrade.set_defaults(handler=cmd_db_upgrade, host=None, port=None, data_dir=None)
     users = commands.add_parser("users", help="console users").add_subparsers(
         dest="users_command", required=True
     )
@@ -235,15 +272,18 @@ def build_parser() -> argparse.ArgumentParser:
         "--password-stdin", action="store_true", help="read the password from standard input"
     )
     listing = users.add_parser("list", help="list console users and their roles")
-    for sub, handler in ((add, cmd_users_add), (listing, cmd_users_list)):
-        sub.add_argument("--data-dir", type=Path)
-        sub.set_defaults(handler=handler, host=None, port=None)
     export = commands.add_parser("export", help="one player's stored data as JSON (GDPR)")
     export.add_argument("--player", required=True, help="CHANNEL:SENDER_ID, e.g. telegram:42")
     purge = commands.add_parser("purge", help="delete conversations' data older than N days")
     purge.add_argument("--older-than-days", type=float, required=True)
-    for sub, handler in ((export, cmd_export), (purge, cmd_purge)):
+    for sub, handler in (
+        (add, cmd_users_add),
+        (listing, cmd_users_list),
+        (export, cmd_export),
+        (purge, cmd_purge),
+    ):
         sub.add_argument("--data-dir", type=Path)
+        sub.add_argument("--store", help="postgresql://… (default: CROUPIER_STORE, else SQLite)")
         sub.set_defaults(handler=handler, host=None, port=None)
     faq = commands.add_parser("faq", help="check or batch-test FAQ content").add_subparsers(
         dest="faq_command", required=True

@@ -35,6 +35,20 @@ class Settings(BaseModel):
     data_dir: Path = Path("var")
     database: Path | None = None
     """SQLite file; defaults to ``data_dir/croupier.sqlite3``."""
+    store: SecretStr | None = None
+    """``postgresql://user:pass@host/db`` for the PostgreSQL store (several processes);
+    unset: the SQLite file. A secret: the URL may carry a password."""
+    stream: SecretStr | None = None
+    """``redis://host:port/db`` to carry events from front ends to workers over Redis
+    Streams; unset: in-process (one process does everything)."""
+    role: Literal["all", "frontend", "worker"] = "all"
+    """frontend: verify, store and enqueue; worker: decide and send; all: both."""
+    stream_claim_idle_seconds: float = Field(30.0, gt=0)
+    """A stream entry a worker read and did not acknowledge for this long is taken over
+    by another worker (its reader is presumed dead)."""
+    outbox_lease_seconds: float = Field(120.0, gt=0)
+    """How long a worker holds the outbox rows it is sending; a dead worker's rows go to
+    another after this (a row it was mid-send on becomes a dead letter: in doubt)."""
     faq_dir: Path = DEFAULT_FAQ_DIR
     bot_texts: Path = DEFAULT_BOT_TEXTS
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
@@ -69,6 +83,14 @@ class Settings(BaseModel):
         if isinstance(value, str):
             return tuple(v.strip() for v in value.split(",") if v.strip())
         return value
+
+    @property
+    def store_url(self) -> str | None:
+        return self.store.get_secret_value() if self.store else None
+
+    @property
+    def stream_url(self) -> str | None:
+        return self.stream.get_secret_value() if self.stream else None
 
     @property
     def database_path(self) -> Path:

@@ -150,12 +150,17 @@ class Outbox:
         held = sum(len(outage.held) for outage in self._outages.values())
         due = await self._store.due_outbox(datetime.now(UTC), DUE_BATCH + held)
         by_conversation: dict[ConversationKey, list[OutboxItem]] = defaultdict(list)
+        starting: set[int] = set()
         for item in self._hold_for_down_channels(due):
             key = (item.reply.channel, item.reply.conversation_key)
             # A conversation whose send ended while we read may have sent these very rows
             # after our read began: skip it now, the next pass reads it afresh.
             if key not in self._in_flight and key not in self._finished_meanwhile:
                 by_conversation[key].append(item)
+                starting.add(item.id)
+        # Rows held or skipped go back at once (a leasing store would otherwise keep them
+        # from every sender until the lease ran out).
+        await self._store.release_outbox([item.id for item in due if item.id not in starting])
         for key, items in by_conversation.items():
             task = asyncio.create_task(self._send_in_order(items), name=f"send-{key[0]}")
             self._in_flight[key] = task

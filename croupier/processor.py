@@ -43,20 +43,25 @@ class Processor:
     async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
         """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
         event_id, is_new = await self._store.accept_event(event, raw_payload)
-        if is_new:
-            self._metrics.events_in.labels(event.channel).inc()
-            log.info(
-                "event %d accepted on %s", event_id, event.channel, extra={"event_id": event_id}
-            )
-            if self._flood is not None and not self._flood.allow(event.channel, event.sender_id):
-                await self._store.dead_letter_event(event_id, self._flood.reason)
-                self._metrics.dead_letters.labels("event", "rate_limited").inc()
-                return event_id, is_new
+        if await self.admit(event, event_id, is_new):
             self.idle.clear()
             self._queue.put_nowait(event_id)
-        else:
-            self._metrics.duplicates.labels(event.channel).inc()
         return event_id, is_new
+
+    async def admit(self, event: Event, event_id: int, is_new: bool) -> bool:
+        """After the event is stored: count it, and say whether it goes on to a decision.
+        A redelivery does not; nor does a flooding player's message, which becomes a dead
+        letter with the reason instead. Front ends of a scaled deployment call this too."""
+        if not is_new:
+            self._metrics.duplicates.labels(event.channel).inc()
+            return False
+        self._metrics.events_in.labels(event.channel).inc()
+        log.info("event %d accepted on %s", event_id, event.channel, extra={"event_id": event_id})
+        if self._flood is not None and not self._flood.allow(event.channel, event.sender_id):
+            await self._store.dead_letter_event(event_id, self._flood.reason)
+            self._metrics.dead_letters.labels("event", "rate_limited").inc()
+            return False
+        return True
 
     async def run(self) -> None:
         for event_id in await self._store.unprocessed_event_ids():

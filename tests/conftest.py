@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import AsyncIterator
+import subprocess
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, Settings
 from croupier.decisions import DecisionParts
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.telegram_api import FakeTelegramApi
+from tests.servers import PostgresServer, RedisServer, ServerUnavailable
 
 CONSOLE_PASSWORD = "correct horse battery staple"
 
@@ -50,11 +52,55 @@ def faq_dir(tmp_path: Path) -> Path:
     return target
 
 
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """One throwaway PostgreSQL cluster for the run; each test gets its own database."""
+    try:
+        server = PostgresServer().start()
+    except (ServerUnavailable, subprocess.CalledProcessError) as exc:
+        pytest.skip(f"no PostgreSQL server: {exc}")
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_server() -> Iterator[RedisServer]:
+    try:
+        server = RedisServer().start()
+    except ServerUnavailable as exc:
+        pytest.skip(f"no Redis server: {exc}")
+    yield server
+    server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A module with ``BOTH_STORES = True`` runs each store-using test on both backends:
+    the same code paths, the same assertions, SQLite and PostgreSQL."""
+    if getattr(metafunc.module, "BOTH_STORES", False) and "store_backend" in metafunc.fixturenames:
+        metafunc.parametrize("store_backend", ["sqlite", "postgres"])
+
+
+@pytest.fixture
+def store_backend() -> str:
+    """sqlite unless a test module parametrizes ``store_backend`` over both backends."""
+    return "sqlite"
+
+
+@pytest.fixture
+async def store_url(store_backend: str, request: pytest.FixtureRequest) -> str | None:
+    """None: the SQLite file; otherwise a fresh migrated PostgreSQL database's URL."""
+    if store_backend == "sqlite":
+        return None
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    return await server.new_database()
+
+
 @pytest.fixture
 async def croupier(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
+    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, store_url: str | None
 ) -> AsyncIterator[Croupier]:
     settings = Settings(
+        store=store_url,
         data_dir=tmp_path / "var",
         faq_dir=faq_dir,
         bot_texts=DEFAULT_BOT_TEXTS,

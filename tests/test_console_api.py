@@ -18,6 +18,9 @@ from croupier.console.stats import percentile
 from croupier.console.users import Role, add_user
 from tests.conftest import Moderator, PlayerChat, faq_answer
 
+BOTH_STORES = True
+"""Every test here that uses the store runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+
 PASSWORD = "another long password"
 
 

@@ -1,4 +1,4 @@
-"""Data retention and a player's data export (GDPR access request)."""
+"""Data retention and a player's data export (GDPR access request), on both stores."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from aiohttp.test_utils import TestClient
 
 from croupier.app import Croupier
 from tests.conftest import Moderator, PlayerChat
+
+BOTH_STORES = True
 
 
 async def _cli(*args: object) -> tuple[int, str, str]:
@@ -99,10 +101,12 @@ async def test_export_command_prints_json_and_audits_the_request(
     chat = await _chat(client, "gdpr-cli", "how do I verify my account?")
     await croupier.processor.idle.wait()
     await chat.close()
-    data_dir = croupier.settings.data_dir
+    where = ["--data-dir", croupier.settings.data_dir]
+    if croupier.settings.store_url:
+        where += ["--store", croupier.settings.store_url]
 
-    code, out, err = await _cli("export", "--player", "webchat:gdpr-cli", "--data-dir", data_dir)
-    bad_code, _, bad_err = await _cli("export", "--player", "no-colon", "--data-dir", data_dir)
+    code, out, err = await _cli("export", "--player", "webchat:gdpr-cli", *where)
+    bad_code, _, bad_err = await _cli("export", "--player", "no-colon", *where)
     audit = await croupier.store.audit_entries()
 
     assert code == 0, err

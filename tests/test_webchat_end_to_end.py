@@ -12,6 +12,9 @@ from aiohttp.test_utils import TestClient
 from croupier.app import Croupier
 from tests.conftest import Moderator, PlayerChat, faq_answer, phrase
 
+BOTH_STORES = True
+"""Every test here that uses the store runs on SQLite and on PostgreSQL (tests/conftest.py)."""
+
 
 @pytest.mark.parametrize(
     ("lang", "question", "entry_id"),

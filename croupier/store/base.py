@@ -77,6 +77,11 @@ class Store(Protocol):
 
     async def due_outbox(self, now: datetime, limit: int = 50) -> list[OutboxItem]: ...
 
+    async def release_outbox(self, outbox_ids: list[int]) -> None:
+        """Give back rows :meth:`due_outbox` handed out that will not be sent now, so another
+        pass (or another sender) can take them at once."""
+        ...
+
     async def next_outbox_due(self) -> datetime | None: ...
 
     async def begin_send(self, outbox_id: int) -> None:

@@ -161,6 +161,12 @@ def _iso(moment: datetime) -> str:
 
 
 class SqliteStore:
+    _LOCK_ROW = ""
+    _EVENT_SENDER = "json_extract(e.event_json, '$.sender_id')"
+    """The sender id inside a stored event's JSON, in this database's dialect."""
+    """Appended to check-then-act reads inside a transaction. SQLite's single writer
+    (``BEGIN IMMEDIATE``) serializes them already; a server database locks the row."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db: aiosqlite.Connection | None = None
@@ -324,12 +330,15 @@ class SqliteStore:
         outbox_ids: list[int] = []
         change: TicketChange | None = None
         async with self._transaction():
-            status_row = await self._one("SELECT status FROM events WHERE id = ?", (stored.id,))
+            status_row = await self._one(
+                f"SELECT status FROM events WHERE id = ?{self._LOCK_ROW}", (stored.id,)
+            )
             if status_row is None or status_row[0] != EventStatus.ACCEPTED:
                 # Decided already (a second worker, or a replay after restart): do nothing.
                 return []
             conversation = await self._one(
-                "SELECT open_ticket_id, last_answer_event_id FROM conversations WHERE id = ?",
+                "SELECT open_ticket_id, last_answer_event_id FROM conversations "
+                f"WHERE id = ?{self._LOCK_ROW}",
                 (stored.conversation_id,),
             )
             open_ticket_id, last_answer_event_id = conversation
@@ -456,6 +465,10 @@ class SqliteStore:
             (_iso(now), _iso(now), limit),
         )
         return [OutboxItem(r[0], Reply.model_validate_json(r[1]), r[2], r[3]) for r in rows]
+
+    async def release_outbox(self, outbox_ids: list[int]) -> None:
+        """Rows read as due that this sender will not send now (its conversation is busy):
+        nothing to undo here, since reading takes no lease (one sender per database)."""
 
     async def next_outbox_due(self) -> datetime | None:
         row = await self._one("SELECT MIN(next_attempt_at) FROM outbox WHERE status = 'pending'")
@@ -978,8 +991,7 @@ class SqliteStore:
         async with self._transaction():
             for table, sql in statements.items():
                 params = (moment,) if "?" in sql else ()
-                cursor = await self.db.execute(sql, params)
-                removed[table] = cursor.rowcount
+                removed[table] = len(await self._all(f"{sql} RETURNING 1", params))
         return removed
 
     async def player_data(self, channel: str, sender_id: str) -> dict[str, Any]:
@@ -992,7 +1004,7 @@ class SqliteStore:
             "SELECT e.id, e.event_json, e.status, e.reason, e.faq_id, e.feedback, "
             "e.received_at, c.id, c.conversation_key, c.is_public FROM events AS e "
             "JOIN conversations AS c ON c.id = e.conversation_id "
-            "WHERE e.channel = ? AND json_extract(e.event_json, '$.sender_id') = ? "
+            f"WHERE e.channel = ? AND {self._EVENT_SENDER} = ? "
             "ORDER BY e.id",
             (channel, sender_id),
         )

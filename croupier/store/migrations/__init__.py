@@ -1,0 +1,1 @@
+"""Alembic migrations of the PostgreSQL store's schema (``croupier db upgrade``)."""
