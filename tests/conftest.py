@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 from aiohttp import ClientWebSocketResponse
@@ -52,13 +53,22 @@ def faq_dir(tmp_path: Path) -> Path:
     return target
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip a test whose server or browser is missing on a developer's machine; in CI
+    (``.ci/run`` sets ``CI=true`` and installs them all) it is a failure instead, so a
+    broken install can never pass as green."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"must run in CI: {reason}")
+    pytest.skip(reason)
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PostgresServer]:
     """One throwaway PostgreSQL cluster for the run; each test gets its own database."""
     try:
         server = PostgresServer().start()
     except (ServerUnavailable, subprocess.CalledProcessError) as exc:
-        pytest.skip(f"no PostgreSQL server: {exc}")
+        unavailable(f"no PostgreSQL server: {exc}")
     yield server
     server.stop()
 
@@ -68,7 +78,7 @@ def redis_server() -> Iterator[RedisServer]:
     try:
         server = RedisServer().start()
     except ServerUnavailable as exc:
-        pytest.skip(f"no Redis server: {exc}")
+        unavailable(f"no Redis server: {exc}")
     yield server
     server.stop()
 

@@ -5,7 +5,8 @@ load, one worker SIGKILLed mid-run, restarted or not.
 Counted at the web chat (every reply the store sent is on the player's page, once per
 id, live or on reconnect) and in the store (every accepted message decided exactly
 once: answered or escalated; nothing left undecided or unsent). Each run starts three
-processes that load the language models, so these tests are ``slow`` and skipped unless
+processes that load the language models: the kill-for-good run is part of every CI run
+(issue 10 asks for it there), the kill-and-restart run is ``slow`` and skipped unless
 ``CROUPIER_SLOW_TESTS=1`` (as tests/test_crash_safety.py).
 """
 
@@ -17,25 +18,23 @@ from pathlib import Path
 import pytest
 
 from bench.scale import KillReport, run_kill_test
+from tests.conftest import unavailable
 from tests.servers import RedisServer, ServerUnavailable, postgres_bin
 
-pytestmark = [
-    pytest.mark.slow,
-    pytest.mark.skipif(
-        os.environ.get("CROUPIER_SLOW_TESTS") != "1",
-        reason="slow (1-3 min, kills a worker process): set CROUPIER_SLOW_TESTS=1",
-    ),
-]
+slow = pytest.mark.skipif(
+    os.environ.get("CROUPIER_SLOW_TESTS") != "1",
+    reason="slow (1-3 min, kills and restarts a worker process): set CROUPIER_SLOW_TESTS=1",
+)
 
 
 @pytest.fixture(autouse=True)
 def servers_installed() -> None:
     if postgres_bin() is None:
-        pytest.skip("PostgreSQL server binaries not installed")
+        unavailable("PostgreSQL server binaries not installed")
     try:
         RedisServer()
     except ServerUnavailable as exc:
-        pytest.skip(str(exc))
+        unavailable(str(exc))
 
 
 def _nothing_lost_or_doubled(report: KillReport) -> None:
@@ -49,6 +48,8 @@ def _nothing_lost_or_doubled(report: KillReport) -> None:
     assert report.answered > 0 and report.escalated > 0, report
 
 
+@pytest.mark.slow
+@slow
 async def test_a_worker_killed_under_load_and_restarted_loses_and_doubles_nothing(
     tmp_path: Path,
 ) -> None:

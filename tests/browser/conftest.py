@@ -16,6 +16,7 @@ import pytest
 from aiohttp.test_utils import TestServer
 
 from croupier.app import Croupier
+from tests.conftest import unavailable
 
 CHROMIUM = Path(os.environ.get("CROUPIER_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -44,9 +45,7 @@ def _unavailable() -> str | None:
 async def chromium() -> AsyncIterator[Any]:
     reason = _unavailable()
     if reason:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"browser tests must run in CI: {reason}")
-        pytest.skip(reason)
+        unavailable(reason)
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
