@@ -94,12 +94,6 @@ class Clock:
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    async with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
 def accepted() -> AcceptedEvents:
     return AcceptedEvents()
 

@@ -43,12 +43,6 @@ class Monotonic:
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    async with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     sqlite = SqliteStore(tmp_path / "croupier.sqlite3")
     await sqlite.open()

@@ -30,12 +30,6 @@ MESSAGES = "/v21.0/me/messages"
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    async with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def meta_croupier(
     tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, graph: FakeGraphApi
 ) -> AsyncIterator[TestClient[Any, Any]]:

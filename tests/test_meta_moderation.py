@@ -48,12 +48,6 @@ from tests.test_meta_channel import (
 
 
 @pytest.fixture
-async def graph() -> AsyncIterator[FakeGraphApi]:
-    async with FakeGraphApi() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def channel(graph: FakeGraphApi) -> AsyncIterator[MetaChannel]:
     meta = MetaChannel(meta_settings(graph.url), AcceptedEvents())
     yield meta

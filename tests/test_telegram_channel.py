@@ -108,14 +108,6 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0)
 
 
 @pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
-    api = FakeTelegramApi()
-    await api.start()
-    yield api
-    await api.close()
-
-
-@pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
     sqlite = SqliteStore(tmp_path / "db.sqlite3")
     await sqlite.open()

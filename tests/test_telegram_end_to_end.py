@@ -27,14 +27,6 @@ from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegramApi, load_
 
 
 @pytest.fixture
-async def telegram_api() -> AsyncIterator[FakeTelegramApi]:
-    api = FakeTelegramApi()
-    await api.start()
-    yield api
-    await api.close()
-
-
-@pytest.fixture
 async def telegram_croupier(
     tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, telegram_api: FakeTelegramApi
 ) -> AsyncIterator[Croupier]:
