@@ -263,10 +263,12 @@ class Croupier:
                 )
         if self.settings.retention_days is not None:
             self._tasks.append(asyncio.create_task(self._apply_retention(), name="retention"))
+        # Workers of a scaled deployment only send; updates come in at the front ends.
+        ingress = self.scaled is None or self.scaled.runs_frontend
         if self.telegram is not None:
-            await self.telegram.start()  # a bad token fails start-up loudly
+            await self.telegram.start(ingress)  # a bad token fails start-up loudly
         if self.x is not None:
-            await self.x.start()
+            await self.x.start(ingress)
         self._started = True
 
     async def stop(self) -> None:

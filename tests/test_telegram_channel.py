@@ -249,6 +249,17 @@ async def test_webhook_is_not_acknowledged_when_the_event_cannot_be_stored(
     assert len(collected.events) == 1
 
 
+@pytest.mark.parametrize("mode", ["polling", "webhook"])
+async def test_a_worker_that_only_sends_takes_no_updates_in(
+    telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore, mode: str
+) -> None:
+    settings = settings_for(telegram_api) if mode == "polling" else webhook_settings(telegram_api)
+    adapter = TelegramChannel(settings, collected.accept, store)
+    await adapter.start(ingress=False)
+    await adapter.stop()
+    assert [call.method for call in telegram_api.calls] == ["getMe"]
+
+
 async def test_start_in_webhook_mode_registers_url_secret_and_update_types(
     telegram_api: FakeTelegramApi, collected: CollectedEvents, store: SqliteStore
 ) -> None:

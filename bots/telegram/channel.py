@@ -132,13 +132,16 @@ class TelegramChannel:
 
     # -- life cycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
+    async def start(self, ingress: bool = True) -> None:
         """Learn who we are (getMe), then register the webhook or start polling.
 
         Fails loudly (a bad token, an unreachable API) so a misconfigured service does not
-        come up deaf.
+        come up deaf. ``ingress=False`` (a worker of a scaled deployment) only sends: the
+        front ends take the updates in.
         """
         await self._ready()
+        if not ingress:
+            return
         if self._settings.mode == "webhook":
             secret = self._settings.webhook_secret
             await self._bot.set_webhook(

@@ -108,9 +108,10 @@ class XChannel:
 
     # -- life cycle ---------------------------------------------------------------------
 
-    async def start(self) -> None:
-        """Start polling (polling mode); in webhook mode X calls us and there is nothing to do."""
-        if self._settings.mode == "polling" and self._poller is None:
+    async def start(self, ingress: bool = True) -> None:
+        """Start polling (polling mode); in webhook mode X calls us and there is nothing to
+        do, nor for a worker of a scaled deployment (``ingress=False``), which only sends."""
+        if ingress and self._settings.mode == "polling" and self._poller is None:
             self._poller = asyncio.create_task(self._poll_forever(), name="x-poll")
 
     async def stop(self) -> None:
