@@ -121,7 +121,7 @@ class Croupier:
             self.channels.register(self.meta)
         # Console users come from the store; the configured user is the admin fallback.
         self.console_auth = ConsoleAuth(
-            UserDirectory(self.store, settings.console_user, console_password)
+            UserDirectory(self.store, settings.console_user, console_password), self.store
         )
         self.live_feed = LiveFeed()
         if self.scaled is None:

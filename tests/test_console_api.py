@@ -5,6 +5,7 @@ workbench, the dashboard figures and the live event stream."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 from typing import Any
 
@@ -14,8 +15,11 @@ from aiohttp.test_utils import TestClient
 
 from bots.events import Event
 from croupier.app import Croupier
+from croupier.console.access import SESSION_COOKIE
+from croupier.console.auth import ConsoleAuth
 from croupier.console.stats import percentile
-from croupier.console.users import Role, add_user
+from croupier.console.users import Role, UserDirectory, add_user
+from croupier.store.factory import make_store
 from tests.conftest import Moderator, PlayerChat, faq_answer
 
 BOTH_STORES = True
@@ -177,6 +181,39 @@ async def test_sign_out_ends_the_session_and_is_audited(
     assert response.status == 302
     assert (await anna.client.get("/console/api/tickets")).status == 401
     assert (await croupier.store.audit_entries(actor="anna"))[0].action == "sign_out"
+
+
+async def test_a_session_is_known_to_every_process_on_the_store_and_ends_everywhere(
+    croupier: Croupier, anna: ConsoleUser
+) -> None:
+    """Several front ends share sessions through the store: no sticky sessions needed."""
+    cookie = next(c.value for c in anna.client.cookie_jar if c.key == SESSION_COOKIE)
+    other_process = make_store(croupier.settings.store_url, croupier.settings.database_path)
+    await other_process.open()
+    try:
+        other_auth = ConsoleAuth(UserDirectory(other_process, "admin", "x" * 20), other_process)
+        seen_elsewhere = await other_auth.session_for(cookie)
+        await anna.client.post(
+            "/console/logout", data={"csrf_token": anna.csrf}, allow_redirects=False
+        )
+        after_sign_out = await other_auth.session_for(cookie)
+    finally:
+        await other_process.close()
+
+    assert seen_elsewhere is not None and seen_elsewhere.user == "anna"
+    assert seen_elsewhere.csrf_token == anna.csrf
+    assert after_sign_out is None
+
+
+async def test_the_store_keeps_a_hash_of_the_session_cookie_never_the_cookie(
+    croupier: Croupier, anna: ConsoleUser
+) -> None:
+    cookie = next(c.value for c in anna.client.cookie_jar if c.key == SESSION_COOKIE)
+    async with croupier.store.db.execute("SELECT token_hash FROM console_sessions") as rows:
+        stored = [row[0] for row in await rows.fetchall()]
+
+    assert cookie not in stored
+    assert hashlib.sha256(cookie.encode()).hexdigest() in stored
 
 
 # -- queue ------------------------------------------------------------------------------

@@ -26,13 +26,13 @@ class Access:
     def __init__(self, auth: ConsoleAuth) -> None:
         self.auth = auth
 
-    def session(self, request: web.Request) -> ConsoleSession | None:
-        return self.auth.session_for(request.cookies.get(SESSION_COOKIE))
+    async def session(self, request: web.Request) -> ConsoleSession | None:
+        return await self.auth.session_for(request.cookies.get(SESSION_COOKIE))
 
-    def require(
+    async def require(
         self, request: web.Request, permission: Permission, *, changes_state: bool = False
     ) -> ConsoleSession:
-        session = self.session(request)
+        session = await self.session(request)
         if session is None:
             _raise(web.HTTPUnauthorized, "sign in first")
         assert session is not None

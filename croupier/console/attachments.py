@@ -90,7 +90,7 @@ class AttachmentRoutes:
         )
 
     async def list_attachments(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.READ_TICKETS)
+        await self._access.require(request, Permission.READ_TICKETS)
         ticket_id = int(request.match_info["ticket_id"])
         ticket = await self._store.ticket(ticket_id)
         if ticket is None:
@@ -105,7 +105,7 @@ class AttachmentRoutes:
 
     async def attachment(self, request: web.Request) -> web.StreamResponse:
         """One file of one stored event, if that event is in the ticket's conversation."""
-        session = self._access.require(request, Permission.READ_TICKETS)
+        session = await self._access.require(request, Permission.READ_TICKETS)
         ticket_id = int(request.match_info["ticket_id"])
         event_id = int(request.match_info["event_id"])
         found = await self._find(ticket_id, event_id, int(request.match_info["index"]))

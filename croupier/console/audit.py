@@ -19,7 +19,7 @@ class AuditRoutes:
         app.router.add_get("/console/api/audit", self.entries)
 
     async def entries(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.AUDIT)
+        await self._access.require(request, Permission.AUDIT)
         try:
             limit = int(request.query.get("limit", "200"))
         except ValueError:

@@ -34,13 +34,13 @@ class DeadLetterRoutes:
         app.router.add_post("/console/api/dead-letters/{letter_id:\\d+}/discard", self.discard)
 
     async def list_letters(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.DEAD_LETTERS)
+        await self._access.require(request, Permission.DEAD_LETTERS)
         include_resolved = request.query.get("all") in ("1", "true")
         letters = await self._store.dead_letters(include_resolved=include_resolved)
         return web.json_response({"dead_letters": [_letter_json(d) for d in letters]})
 
     async def retry(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.DEAD_LETTERS, changes_state=True)
+        session = await self._access.require(request, Permission.DEAD_LETTERS, changes_state=True)
         try:
             letter = await self._store.retry_dead_letter(_letter_id(request), session.user)
         except DeadLetterGone:
@@ -52,7 +52,7 @@ class DeadLetterRoutes:
         return web.json_response({"retried": letter.id})
 
     async def discard(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.DEAD_LETTERS, changes_state=True)
+        session = await self._access.require(request, Permission.DEAD_LETTERS, changes_state=True)
         try:
             letter = await self._store.discard_dead_letter(_letter_id(request), session.user)
         except DeadLetterGone:

@@ -80,7 +80,7 @@ class LiveRoutes:
         app.router.add_get("/console/api/events", self.events)
 
     async def events(self, request: web.Request) -> web.StreamResponse:
-        self._access.require(request, Permission.READ_TICKETS)
+        await self._access.require(request, Permission.READ_TICKETS)
         response = web.StreamResponse(
             headers={
                 "Content-Type": "text/event-stream",

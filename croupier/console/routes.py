@@ -134,11 +134,11 @@ class ConsoleRoutes:
             text = text.replace(placeholder, html.escape(value, quote=True))
         return web.Response(text=text, content_type="text/html", headers=_SECURITY_HEADERS)
 
-    def _session(self, request: web.Request) -> ConsoleSession | None:
-        return self._access.session(request)
+    async def _session(self, request: web.Request) -> ConsoleSession | None:
+        return await self._access.session(request)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        session = self._session(request)
+        session = await self._session(request)
         if session is None:
             raise web.HTTPFound("/console/login")
         name, permission = PAGES[request.path]
@@ -169,7 +169,7 @@ class ConsoleRoutes:
         )
 
     async def me(self, request: web.Request) -> web.Response:
-        session = self._session(request)
+        session = await self._session(request)
         if session is None:
             return web.json_response({"error": "sign in first"}, status=401)
         user = session.console_user
@@ -227,12 +227,12 @@ class ConsoleRoutes:
         raise response
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
-        session = self._session(request)
+        session = await self._session(request)
         form = await request.post()
         if session is not None and secrets.compare_digest(
             session.csrf_token, str(form.get("csrf_token", ""))
         ):
-            self._auth.sign_out(session.token)
+            await self._auth.sign_out(session.token)
             await self._store.record_audit(session.user, "sign_out")
             log.info("console: %s signed out", session.user)
         response = web.HTTPFound("/console/login")

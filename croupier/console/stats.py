@@ -89,7 +89,7 @@ class StatsRoutes:
         app.router.add_get("/console/api/stats", self.stats)
 
     async def stats(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.DASHBOARD)
+        await self._access.require(request, Permission.DASHBOARD)
         try:
             days = max(1, min(int(request.query.get("days", "30")), 365))
         except ValueError:

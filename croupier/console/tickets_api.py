@@ -56,7 +56,7 @@ class TicketRoutes:
         app.router.add_post(one + "/reopen", self.reopen)
 
     async def list_tickets(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.READ_TICKETS)
+        await self._access.require(request, Permission.READ_TICKETS)
         query = request.query
         try:
             status = TicketStatus(query.get("status", "open"))
@@ -83,7 +83,7 @@ class TicketRoutes:
         )
 
     async def ticket(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.READ_TICKETS)
+        await self._access.require(request, Permission.READ_TICKETS)
         try:
             ticket, lines = await self._store.ticket_transcript(_ticket_id(request))
         except KeyError:
@@ -95,7 +95,7 @@ class TicketRoutes:
     async def canned(self, request: web.Request) -> web.Response:
         """Every FAQ answer in the ticket's language (English where an entry lacks it), for
         the moderator to pick, edit and send."""
-        self._access.require(request, Permission.READ_TICKETS)
+        await self._access.require(request, Permission.READ_TICKETS)
         ticket = await self._store.ticket(_ticket_id(request))
         if ticket is None:
             return json_error(404, "no such ticket")
@@ -116,7 +116,9 @@ class TicketRoutes:
         return web.json_response({"lang": ticket.lang, "answers": answers})
 
     async def claim(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         force = bool((await json_body(request)).get("force"))
         try:
             ticket = await self._store.claim_ticket(_ticket_id(request), session.user, force=force)
@@ -127,7 +129,9 @@ class TicketRoutes:
         return web.json_response({"ticket": ticket_json(ticket, self._sla)})
 
     async def release(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         force = bool((await json_body(request)).get("force"))
         try:
             ticket = await self._store.release_ticket(
@@ -140,7 +144,9 @@ class TicketRoutes:
         return web.json_response({"ticket": ticket_json(ticket, self._sla)})
 
     async def reply(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         ticket_id = _ticket_id(request)
         body = await json_body(request)
         text, problem = _text(body, MAX_TEXT_CHARS, "the reply")
@@ -159,7 +165,9 @@ class TicketRoutes:
         return web.json_response({"outbox_id": outbox_id}, status=202)
 
     async def note(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         text, problem = _text(await json_body(request), MAX_NOTE_CHARS, "the note")
         if problem:
             return json_error(400, problem)
@@ -170,7 +178,9 @@ class TicketRoutes:
         return web.json_response({"noted": True}, status=201)
 
     async def close(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         ticket_id = _ticket_id(request)
         force = bool((await json_body(request)).get("force"))
         ticket = await self._store.ticket(ticket_id)
@@ -187,7 +197,9 @@ class TicketRoutes:
         return web.json_response({"closed": ticket_id})
 
     async def reopen(self, request: web.Request) -> web.Response:
-        session = self._access.require(request, Permission.ACT_ON_TICKETS, changes_state=True)
+        session = await self._access.require(
+            request, Permission.ACT_ON_TICKETS, changes_state=True
+        )
         try:
             ticket = await self._store.reopen_ticket(_ticket_id(request), session.user)
         except TicketNotOpen:

@@ -32,7 +32,7 @@ class WorkbenchRoutes:
         app.router.add_get("/console/api/faq-status", self.faq_status)
 
     async def decide(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.WORKBENCH, changes_state=True)
+        await self._access.require(request, Permission.WORKBENCH, changes_state=True)
         body = await json_body(request)
         text = str(body.get("text", ""))
         if len(text) > MAX_TEXT_CHARS:
@@ -48,7 +48,7 @@ class WorkbenchRoutes:
         )
 
     async def faq_status(self, request: web.Request) -> web.Response:
-        self._access.require(request, Permission.WORKBENCH)
+        await self._access.require(request, Permission.WORKBENCH)
         return web.json_response(self._content_status())
 
 

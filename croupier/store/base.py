@@ -16,6 +16,7 @@ from croupier.store.models import (
     OutboxItem,
     Outcome,
     StoredEvent,
+    StoredSession,
     TicketChange,
     TicketQuery,
     TicketStatus,
@@ -207,6 +208,16 @@ class Store(Protocol):
     async def player_data(self, channel: str, sender_id: str) -> dict[str, Any]:
         """One player's stored data, JSON-ready (a GDPR access request)."""
         ...
+
+    async def save_console_session(self, session: StoredSession) -> None:
+        """Keep a console sign-in (and forget expired ones): every front end sees it."""
+        ...
+
+    async def console_session(self, token_hash: str) -> StoredSession | None:
+        """The unexpired session with this cookie hash, if any."""
+        ...
+
+    async def delete_console_session(self, token_hash: str) -> None: ...
 
     async def backlog(self) -> Backlog:
         """Outbox rows waiting (pending or sending), the oldest one's age, open dead letters."""

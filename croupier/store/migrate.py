@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
-HEAD_REVISION = "0002"
+HEAD_REVISION = "0003"
 """The revision this code expects; :meth:`PostgresStore.open` refuses an older schema."""
 
 

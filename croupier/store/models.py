@@ -162,3 +162,15 @@ class Backlog:
     outbox_waiting: int
     oldest_waiting_since: datetime | None
     dead_letters_open: int
+
+
+@dataclass(frozen=True)
+class StoredSession:
+    """A console sign-in as the database keeps it: the cookie's SHA-256, never the cookie
+    (a copy of the database gives nobody a live session)."""
+
+    token_hash: str
+    user: str
+    role: str
+    csrf_token: str
+    expires_at: datetime

@@ -31,6 +31,7 @@ from croupier.store.models import (
     OutboxItem,
     Outcome,
     StoredEvent,
+    StoredSession,
     TicketChange,
     TicketQuery,
     TicketStatus,
@@ -132,6 +133,14 @@ CREATE TABLE IF NOT EXISTS users (
     password_hash TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS console_sessions (
+    token_hash TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    role TEXT NOT NULL,
+    csrf_token TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS console_sessions_expiry ON console_sessions(expires_at);
 CREATE TABLE IF NOT EXISTS audit_log (
     id INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
@@ -949,6 +958,39 @@ class SqliteStore:
     async def event_status_counts(self) -> dict[str, int]:
         rows = await self._all("SELECT status, COUNT(*) FROM events GROUP BY status")
         return {r[0]: r[1] for r in rows}
+
+    # -- console sessions ----------------------------------------------------------
+
+    async def save_console_session(self, session: StoredSession) -> None:
+        async with self._transaction():
+            await self.db.execute("DELETE FROM console_sessions WHERE expires_at < ?", (_now(),))
+            await self.db.execute(
+                "INSERT INTO console_sessions (token_hash, user_name, role, csrf_token, "
+                "expires_at) VALUES (?, ?, ?, ?, ?)",
+                (
+                    session.token_hash,
+                    session.user,
+                    session.role,
+                    session.csrf_token,
+                    _iso(session.expires_at),
+                ),
+            )
+
+    async def console_session(self, token_hash: str) -> StoredSession | None:
+        row = await self._one(
+            "SELECT token_hash, user_name, role, csrf_token, expires_at FROM console_sessions "
+            "WHERE token_hash = ? AND expires_at >= ?",
+            (token_hash, _now()),
+        )
+        if row is None:
+            return None
+        return StoredSession(row[0], row[1], row[2], row[3], datetime.fromisoformat(row[4]))
+
+    async def delete_console_session(self, token_hash: str) -> None:
+        async with self._transaction():
+            await self.db.execute(
+                "DELETE FROM console_sessions WHERE token_hash = ?", (token_hash,)
+            )
 
     # -- retention and a player's data --------------------------------------------
 
