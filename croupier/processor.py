@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from bots.events import Event
+from bots.json_input import storable_json_text
 from croupier.live_content import LiveContent
 from croupier.outbox import Outbox
 from croupier.store.base import Store
@@ -30,6 +31,7 @@ class Processor:
 
     async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
         """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
+        raw_payload = storable_json_text(raw_payload)  # a lone surrogate must not 500 a webhook
         event_id, is_new = await self._store.accept_event(event, raw_payload)
         if is_new:
             self.idle.clear()

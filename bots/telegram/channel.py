@@ -40,6 +40,7 @@ from bots.channel import (
     SendJournal,
 )
 from bots.events import EventKind, Reply
+from bots.json_input import loads_untrusted
 from bots.telegram.convert import CHANNEL_NAME, BotIdentity, update_to_event
 from bots.telegram.outgoing import (
     destination_of,
@@ -155,7 +156,7 @@ class TelegramChannel:
         # Bounded by the application's client_max_size (413 beyond it); updates are small.
         body = await request.read()
         try:
-            payload = json.loads(body)
+            payload = loads_untrusted(body)
         except ValueError:
             return _error(400, "body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):

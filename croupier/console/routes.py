@@ -193,7 +193,12 @@ class ConsoleRoutes:
         return response
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError:  # a body that is not a form in UTF-8: aiohttp raises while decoding
+            page = await self.login_page(request, "That sign-in request was not readable.")
+            page.set_status(400)
+            return page
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         given = str(form.get("csrf_token", ""))
         if not expected or not secrets.compare_digest(expected, given):

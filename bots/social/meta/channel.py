@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +28,7 @@ from pydantic import ValidationError
 
 from bots.channel import AcceptEvent, DeliveryResult
 from bots.events import Reply, ReplyOption, utc_now
+from bots.json_input import loads_untrusted
 from bots.social.meta.convert import (
     CHANNEL_NAME,
     CommentThread,
@@ -131,7 +131,7 @@ class MetaChannel:
             log.warning("meta webhook: bad or missing %s; delivery refused", SIGNATURE_HEADER)
             return web.Response(status=403, text="bad signature")
         try:
-            document = json.loads(body)
+            document = loads_untrusted(body)
         except ValueError:
             return web.Response(status=400, text="malformed JSON")
         try:
