@@ -168,7 +168,7 @@ class TelegramChannel:
             return _error(503, "not ready")
         try:
             update = Update.de_json(payload, self._bot)
-        except (TypeError, KeyError, ValueError, AttributeError):
+        except Exception:  # PTB checks no types: a huge date raises OSError/OverflowError too
             return _error(400, "malformed Telegram update")
         await self._ingest(update, body.decode("utf-8", "replace"), identity)
         return web.json_response({"ok": True})
