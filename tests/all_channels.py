@@ -86,6 +86,26 @@ def channel_environment(
     } | extra
 
 
+def meta_headers(body: bytes, secret: str = META_APP_SECRET) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
+
+
+def x_headers(body: bytes, secret: str = X_CONSUMER_SECRET) -> dict[str, str]:
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return {
+        "Content-Type": "application/json",
+        "x-twitter-webhooks-signature": "sha256=" + base64.b64encode(digest).decode(),
+    }
+
+
+def telegram_headers(secret: str | None = TELEGRAM_WEBHOOK_SECRET) -> dict[str, str]:
+    headers = {"Content-Type": "application/json"}
+    if secret is not None:
+        headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+    return headers
+
+
 @dataclass
 class Service:
     """A running Croupier with all channels, its HTTP client and the fake platforms."""
@@ -101,29 +121,23 @@ class Service:
         self, update: dict[str, Any] | bytes, secret: str | None = TELEGRAM_WEBHOOK_SECRET
     ) -> ClientResponse:
         body = update if isinstance(update, bytes) else json.dumps(update).encode()
-        headers = {"Content-Type": "application/json"}
-        if secret is not None:
-            headers["X-Telegram-Bot-Api-Secret-Token"] = secret
-        return await self.client.post("/telegram/webhook", data=body, headers=headers)
+        return await self.client.post(
+            "/telegram/webhook", data=body, headers=telegram_headers(secret)
+        )
 
     async def post_meta(
         self, payload: dict[str, Any] | bytes, secret: str = META_APP_SECRET
     ) -> ClientResponse:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
-        headers = {"Content-Type": "application/json", "X-Hub-Signature-256": f"sha256={digest}"}
-        return await self.client.post("/meta/webhook", data=body, headers=headers)
+        return await self.client.post(
+            "/meta/webhook", data=body, headers=meta_headers(body, secret)
+        )
 
     async def post_x(
         self, payload: dict[str, Any] | bytes, secret: str = X_CONSUMER_SECRET
     ) -> ClientResponse:
         body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
-        digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
-        headers = {
-            "Content-Type": "application/json",
-            "x-twitter-webhooks-signature": "sha256=" + base64.b64encode(digest).decode(),
-        }
-        return await self.client.post("/x/webhook", data=body, headers=headers)
+        return await self.client.post("/x/webhook", data=body, headers=x_headers(body, secret))
 
     def events(self) -> list[tuple[int, str, str, str, str]]:
         """(id, channel, platform message id, conversation key, status), read from the
