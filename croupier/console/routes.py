@@ -229,10 +229,15 @@ class ConsoleRoutes:
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         session = self._session(request)
-        form = await request.post()
-        if session is not None and secrets.compare_digest(
-            session.csrf_token, str(form.get("csrf_token", ""))
-        ):
+        try:
+            form = await request.post()
+        except ValueError:
+            form = None
+        token = str(form.get("csrf_token", "")) if form is not None else ""
+        if session is not None and not secrets.compare_digest(session.csrf_token, token):
+            # A cross-site form must not sign the moderator out (it used to drop the cookie).
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        if session is not None:
             self._auth.sign_out(session.token)
             await self._store.record_audit(session.user, "sign_out")
             log.info("console: %s signed out", session.user)
