@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import Iterable, Mapping
 
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 _IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]){11,30}\b", re.IGNORECASE)
@@ -42,19 +43,46 @@ def mask_pii(text: str) -> str:
 
 
 class PiiMaskingFormatter(logging.Formatter):
-    """Masks the message and any traceback, not the timestamp and logger name."""
+    """Masks the message and any traceback, not the timestamp and logger name.
+
+    ``secrets``: the configured credential values, redacted wherever they appear (a
+    library's error message may quote a token: PTB's InvalidToken does)."""
+
+    def __init__(self, fmt: str | None = None, secrets: Iterable[str] = ()) -> None:
+        super().__init__(fmt)
+        # Longest first, so a secret containing another is redacted whole.
+        self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[secret]")
+        return mask_pii(text)
 
     def formatMessage(self, record: logging.LogRecord) -> str:
-        record.message = mask_pii(record.message)
+        record.message = self._redact(record.message)
         return super().formatMessage(record)
 
     def formatException(self, ei) -> str:  # type: ignore[no-untyped-def]
-        return mask_pii(super().formatException(ei))
+        return self._redact(super().formatException(ei))
 
 
-def configure_logging(level: str = "INFO") -> None:
+SECRET_NAME_PARTS = ("TOKEN", "SECRET", "PASSWORD", "KEY")
+
+
+def secret_values(environment: Mapping[str, str]) -> list[str]:
+    """Values of ``CROUPIER_*`` settings whose names say they are credentials."""
+    return [
+        value
+        for name, value in environment.items()
+        if name.startswith("CROUPIER_") and any(part in name for part in SECRET_NAME_PARTS)
+    ]
+
+
+def configure_logging(level: str = "INFO", secrets: Iterable[str] = ()) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(PiiMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(
+        PiiMaskingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())

@@ -247,3 +247,44 @@ async def test_no_secret_value_appears_in_logs_answers_or_console_pages(tmp_path
     everything = logs + "\n".join(client.seen)
     leaked = [secret for secret in SECRETS if secret in everything]
     assert not leaked, [(s, everything[max(0, everything.find(s) - 200) :][:400]) for s in leaked]
+
+
+async def test_a_rejected_bot_token_stops_start_up_with_exit_2_without_printing_it(
+    tmp_path: Path,
+) -> None:
+    """Regression: PTB's InvalidToken quotes the token; it went to stderr in Python's raw
+    traceback, and the process then hung (the open store's thread) instead of exiting."""
+    telegram = FakeTelegramApi(token="7000000001:AAF-a-different-token-000000000000000")
+    await telegram.start()
+    try:
+        environment = {k: v for k, v in os.environ.items() if not k.startswith("CROUPIER_")}
+        environment |= {
+            "CROUPIER_TELEGRAM_BOT_TOKEN": TELEGRAM_TOKEN,
+            "CROUPIER_TELEGRAM_API_BASE_URL": telegram.base_url,
+            "CROUPIER_CONSOLE_PASSWORD": CONSOLE_PASSWORD,
+            "CROUPIER_DATA_DIR": str(tmp_path / "var"),
+            "CROUPIER_PORT": str(_free_port()),
+        }
+        output_path = tmp_path / "output.log"
+        with output_path.open("wb") as output:
+            child = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "croupier.cli",
+                "run",
+                env=environment,
+                stdout=output,
+                stderr=output,
+            )
+        try:
+            returncode = await asyncio.wait_for(child.wait(), 120)  # only stops a hang
+        finally:
+            if child.returncode is None:
+                child.kill()
+                await child.wait()
+    finally:
+        await telegram.close()
+    output_text = output_path.read_text(errors="replace")
+    assert returncode == 2, output_text
+    assert "start-up failed: InvalidToken" in output_text
+    assert TELEGRAM_TOKEN not in output_text and CONSOLE_PASSWORD not in output_text
