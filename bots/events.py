@@ -7,17 +7,41 @@ ours so that every other module can depend on it without cycles.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 MAX_TEXT_CHARS = 4000
 """Player text beyond this is cut before decisions (the raw payload is kept whole)."""
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def without_surrogates(value: object) -> object:
+    """Lone UTF-16 surrogates (legal in JSON as ``\\ud800``, seen in broken emoji) become
+    U+FFFD: they cannot be encoded as UTF-8, so the store and the language detector would
+    fail on them, and a webhook that fails is delivered again and again."""
+    if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    return value
+
+
+class _Text(BaseModel):
+    """A frozen model whose every string is storable UTF-8, whatever came in."""
+
+    model_config = ConfigDict(frozen=True)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return without_surrogates(value)
 
 
 class EventKind(StrEnum):
@@ -27,7 +51,7 @@ class EventKind(StrEnum):
     """A button/quick reply/callback chose one of the options we offered."""
 
 
-class Attachment(BaseModel):
+class Attachment(_Text):
     model_config = ConfigDict(frozen=True)
 
     kind: str
@@ -37,7 +61,7 @@ class Attachment(BaseModel):
     file_name: str | None = None
 
 
-class Event(BaseModel):
+class Event(_Text):
     """One thing a player did, as every handler sees it, whatever the platform."""
 
     model_config = ConfigDict(frozen=True)
@@ -71,14 +95,14 @@ class ReplyAuthor(StrEnum):
     MODERATOR = "moderator"
 
 
-class ReplyOption(BaseModel):
+class ReplyOption(_Text):
     model_config = ConfigDict(frozen=True)
 
     number: int
     title: str
 
 
-class Reply(BaseModel):
+class Reply(_Text):
     """Something we say to a player; leaves only through the outbox."""
 
     model_config = ConfigDict(frozen=True)

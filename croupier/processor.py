@@ -11,6 +11,7 @@ import asyncio
 import logging
 
 from bots.events import Event
+from bots.json_input import storable_json_text
 from croupier import log_context
 from croupier.flood import FloodGuard
 from croupier.live_content import LiveContent
@@ -42,6 +43,7 @@ class Processor:
 
     async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
         """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
+        raw_payload = storable_json_text(raw_payload)  # a lone surrogate must not 500 a webhook
         event_id, is_new = await self._store.accept_event(event, raw_payload)
         if await self.admit(event, event_id, is_new):
             self.idle.clear()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 import signal
@@ -12,13 +13,17 @@ from aiohttp import web
 from croupier.app import Croupier
 from croupier.config import Settings, merged_environment
 from croupier.live_content import ContentLoadError
-from croupier.logging_setup import configure_logging
+from croupier.logging_setup import configure_logging, secret_values
 
 log = logging.getLogger(__name__)
 
 
 def run_service(settings: Settings, *, demo: bool) -> int:
-    configure_logging(settings.log_level, json_lines=settings.log_format == "json")
+    configure_logging(
+        settings.log_level,
+        secret_values(merged_environment()),
+        json_lines=settings.log_format == "json",
+    )
     if settings.console_password is not None:
         password = settings.console_password.get_secret_value()
         announce_password = False
@@ -34,11 +39,25 @@ def run_service(settings: Settings, *, demo: bool) -> int:
         for problem in exc.problems:
             log.error("FAQ: %s", problem)
         return 2
+    except Exception:
+        # Through the log (secrets redacted), not Python's raw traceback on stderr.
+        log.exception("Croupier stopped on an unexpected error")
+        return 1
 
 
 async def _serve(settings: Settings, password: str, announce_password: bool, demo: bool) -> int:
     app = Croupier(settings, password, channel_environment=None if demo else merged_environment())
-    await app.start()
+    try:
+        await app.start()
+    except ContentLoadError:
+        raise
+    except Exception as exc:
+        # A rejected token or an unreachable platform: say so and exit non-zero. Without
+        # the stop() the open store's thread kept the process alive, hung, forever.
+        log.error("start-up failed: %s: %s", type(exc).__name__, exc)
+        with contextlib.suppress(Exception):
+            await app.stop()
+        return 2
     # No access log: webhook verification puts tokens in query strings.
     runner = web.AppRunner(app.web, access_log=None)
     await runner.setup()

@@ -16,6 +16,7 @@ from anyascii import anyascii
 
 # Bidi overrides/isolates, zero-width characters, BOM: invisible, used to spoof or to break rules.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _URL = re.compile(
     r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|help|info|xyz|top|site|online|app|link|ly|me|ru|pl|de|fr|bet|vip|cc|co|biz|ws)(?:/\S*)?\b"
 )
@@ -75,8 +76,11 @@ def ascii_key(word: str) -> str:
 
 
 def visible_text(raw: str) -> str:
-    """Drop invisible/bidi-control characters and normalise compatibility forms."""
-    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", raw))
+    """Drop invisible/bidi-control characters and normalise compatibility forms.
+
+    Lone surrogates become U+FFFD: the language detector encodes text as UTF-8 and would
+    raise on them (the workbench and ``faq batch`` take text that never passed an Event)."""
+    return _INVISIBLE.sub("", unicodedata.normalize("NFKC", _SURROGATE.sub("\ufffd", raw)))
 
 
 def words_of(raw: str) -> tuple[str, ...]:

@@ -13,6 +13,8 @@ from typing import Any, NoReturn
 import pytest
 from aiohttp import ClientWebSocketResponse
 from aiohttp.test_utils import TestClient, TestServer
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from croupier.app import Croupier
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, Settings
@@ -22,6 +24,28 @@ from tests.fakes.telegram_api import FakeTelegramApi
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable
 
 CONSOLE_PASSWORD = "correct horse battery staple"
+
+# Property tests (hypothesis): "ci" is derandomized (the same examples on every run, so a
+# red CI is reproducible) and small; CROUPIER_HYPOTHESIS_PROFILE=deep explores 20x more
+# with fresh random examples. A test scales its own count with ``examples(n)``.
+_HYPOTHESIS_COMMON = {
+    "deadline": None,
+    "suppress_health_check": [
+        HealthCheck.too_slow,
+        HealthCheck.function_scoped_fixture,  # one service per test; examples use fresh ids
+        HealthCheck.data_too_large,
+    ],
+}
+hypothesis_settings.register_profile(
+    "ci", max_examples=100, derandomize=True, database=None, **_HYPOTHESIS_COMMON
+)
+hypothesis_settings.register_profile("deep", max_examples=2000, **_HYPOTHESIS_COMMON)
+hypothesis_settings.load_profile(os.environ.get("CROUPIER_HYPOTHESIS_PROFILE", "ci"))
+
+
+def examples(ci_count: int) -> int:
+    """``ci_count`` examples under the CI profile, proportionally more under a bigger one."""
+    return max(1, ci_count * hypothesis_settings.default.max_examples // 100)
 
 
 def faq_answer(croupier: Croupier, entry_id: str, lang: str) -> str:

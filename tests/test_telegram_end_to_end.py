@@ -10,6 +10,7 @@ file URL, must never reach a browser.
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -318,3 +319,23 @@ async def test_a_file_telegram_no_longer_has_is_a_502_without_the_token(
     response = await web.get(photo["url"])
     assert response.status == 502
     assert TOKEN not in await response.text()
+
+
+async def test_an_update_ptb_cannot_parse_is_skipped_and_polling_goes_on(
+    telegram_croupier: Croupier, telegram_api: FakeTelegramApi, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Regression (found by tests/test_fuzz_parsers.py): ``get_updates`` raised OSError for
+    a date past the platform's range, outside the TelegramError the poller caught; the
+    polling task ended silently and the bot never read another update. Now that batch is
+    read update by update: readable ones answered, the unreadable one skipped and logged."""
+    poison = private_text(1, "hello there")
+    poison["message"]["date"] = 10**17
+    telegram_api.push_update(poison)
+    telegram_api.push_update(private_text(2, "how long does a withdrawal take?"))
+    with caplog.at_level(logging.ERROR, logger="bots.telegram.channel"):
+        (answer,) = await sent_messages(telegram_api, 1)
+        assert answer["text"] == faq_answer(telegram_croupier, "withdrawal-time", "en")
+        telegram_api.push_update(private_text(3, "how do free spins work on your slots?"))
+        _, second = await sent_messages(telegram_api, 2)
+    assert second["reply_parameters"]["message_id"] == 3
+    assert "update 1 cannot be read (OSError); skipped" in caplog.text

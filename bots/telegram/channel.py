@@ -32,7 +32,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bots.channel import (
     MAX_ATTACHMENT_BYTES,
@@ -47,6 +47,7 @@ from bots.channel import (
     UndecidedEdits,
 )
 from bots.events import Event, EventKind, Reply
+from bots.json_input import loads_untrusted
 from bots.telegram.convert import (
     CHANNEL_NAME,
     BotIdentity,
@@ -188,7 +189,7 @@ class TelegramChannel:
         # Bounded by the application's client_max_size (413 beyond it); updates are small.
         body = await request.read()
         try:
-            payload = json.loads(body)
+            payload = loads_untrusted(body)
         except ValueError:
             return _error(400, "body is not JSON")
         if not isinstance(payload, dict) or not isinstance(payload.get("update_id"), int):
@@ -200,7 +201,7 @@ class TelegramChannel:
             return _error(503, "not ready")
         try:
             update = Update.de_json(payload, self._bot)
-        except (TypeError, KeyError, ValueError, AttributeError):
+        except Exception:  # PTB checks no types: a huge date raises OSError/OverflowError too
             return _error(400, "malformed Telegram update")
         await self._ingest(update, body.decode("utf-8", "replace"), identity)
         return web.json_response({"ok": True})
@@ -238,6 +239,15 @@ class TelegramChannel:
                 log.warning("telegram: getUpdates failed: %s", self._scrub(exc))
                 await asyncio.sleep(pause)
                 continue
+            except Exception:
+                # PTB could not parse the batch (it raises e.g. OSError for an odd date).
+                # Uncaught, this ended the poller silently: the bot went deaf for good.
+                try:
+                    offset = await self._read_one_by_one(offset)
+                except Exception:
+                    log.exception("telegram: could not read a batch update by update")
+                    await asyncio.sleep(pause)
+                continue
             if not updates:
                 if self._settings.poll_timeout == 0:
                     await asyncio.sleep(max(pause, 0.1))  # short polling: do not spin
@@ -254,6 +264,40 @@ class TelegramChannel:
                 await asyncio.sleep(pause)
                 continue
             offset = next_offset
+
+    async def _read_one_by_one(self, offset: int | None) -> int | None:
+        """The batch PTB could not parse, as raw JSON: store every update that parses,
+        skip (with an error in the log) the ones that do not, and move the offset past all."""
+        with warnings.catch_warnings():  # PTB nudges towards get_updates: the one that failed
+            warnings.simplefilter("ignore", PTBUserWarning)
+            raw_updates = await self._bot.do_api_request(
+                "getUpdates",
+                api_kwargs={
+                    "offset": offset,
+                    "timeout": 0,
+                    "allowed_updates": list(ALLOWED_UPDATES),
+                },
+            )
+        identity = await self._ready()
+        next_offset = offset
+        for raw in raw_updates if isinstance(raw_updates, list) else ():
+            update_id = raw.get("update_id") if isinstance(raw, dict) else None
+            if not isinstance(update_id, int):
+                continue
+            try:
+                update = Update.de_json(raw, self._bot)
+            except Exception as exc:
+                log.error(
+                    "telegram: update %d cannot be read (%s); skipped",
+                    update_id,
+                    type(exc).__name__,
+                )
+            else:
+                await self._ingest(update, json.dumps(raw, ensure_ascii=False), identity)
+            next_offset = update_id + 1
+        if next_offset != offset:
+            await self._cursors.set_cursor(OFFSET_CURSOR, str(next_offset))
+        return next_offset
 
     # -- shared ingress -------------------------------------------------------------------
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from telegram import CallbackQuery, Message, MessageEntity, Update, User
 from telegram.constants import ChatType
 
-from bots.events import Attachment, Event, EventKind, clip_text
+from bots.events import Attachment, Event, EventKind, clip_text, without_surrogates
 
 CHANNEL_NAME = "telegram"
 _GROUP_TYPES = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
@@ -96,10 +96,13 @@ def callback_to_event(query: CallbackQuery, bot: BotIdentity) -> Event | None:
     """
     message = query.message
     data = query.data or ""
-    if message is None or not data.isdigit() or len(data) > 3:
+    user = query.from_user
+    # isascii: "²" is a digit to str.isdigit() but not to int().
+    if message is None or user is None or not (data.isascii() and data.isdigit()):
+        return None
+    if len(data) > 3:
         return None
     chat = message.chat
-    user = query.from_user
     full_message = message if isinstance(message, Message) else None
     if chat.type == ChatType.PRIVATE:
         is_public = False
@@ -119,7 +122,7 @@ def callback_to_event(query: CallbackQuery, bot: BotIdentity) -> Event | None:
         sender_id=str(user.id),
         sender_name=user.full_name or None,
         kind=EventKind.OPTION_PICKED,
-        text=_button_title(full_message, data),
+        text=clip_text(_button_title(full_message, data))[0],
         is_public=is_public,
         language_hint=language_hint(user),
         picked_option=int(data),
@@ -135,9 +138,8 @@ def concerns_bot(message: Message, bot: BotIdentity) -> bool:
             return True
         if is_channel_post_copy(reply_to):
             return True
-    entities = {**message.parse_entities(), **message.parse_caption_entities()}
     handle = f"@{bot.username}".lower() if bot.username else None
-    for entity, entity_text in entities.items():
+    for entity, entity_text in _entities_with_text(message):
         if entity.type == MessageEntity.TEXT_MENTION and entity.user is not None:
             if entity.user.id == bot.user_id:
                 return True
@@ -148,6 +150,27 @@ def concerns_bot(message: Message, bot: BotIdentity) -> bool:
             if entity_text.lower().endswith(handle):
                 return True
     return False
+
+
+def _entities_with_text(message: Message) -> list[tuple[MessageEntity, str]]:
+    """Entities of the text and caption with the text they cover.
+
+    PTB's ``parse_entities`` encodes the text as UTF-16 and raises on a lone surrogate
+    (legal in Telegram's JSON); the conversion then failed and a group mention went
+    unanswered. U+FFFD takes one UTF-16 unit like the surrogate, so offsets still hold.
+    """
+    found: list[tuple[MessageEntity, str]] = []
+    for text, entities in (
+        (message.text, message.entities),
+        (message.caption, message.caption_entities),
+    ):
+        if not text:
+            continue
+        units = str(without_surrogates(text)).encode("utf-16-le")
+        for entity in entities or ():
+            start, end = entity.offset * 2, (entity.offset + entity.length) * 2
+            found.append((entity, units[start:end].decode("utf-16-le", "replace")))
+    return found
 
 
 def is_channel_post_copy(message: Message) -> bool:

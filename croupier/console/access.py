@@ -8,6 +8,7 @@ import secrets
 
 from aiohttp import web
 
+from bots.json_input import loads_untrusted
 from croupier.console.auth import ConsoleAuth, ConsoleSession
 from croupier.console.users import Permission
 
@@ -50,7 +51,7 @@ async def json_body(request: web.Request) -> dict[str, object]:
     if not request.can_read_body:
         return {}
     try:
-        body = await request.json()
+        body = loads_untrusted(await request.read())
     except ValueError:
         raise web.HTTPBadRequest(
             text='{"error": "expected a JSON object"}', content_type="application/json"

@@ -197,7 +197,12 @@ class ConsoleRoutes:
         return response
 
     async def login(self, request: web.Request) -> web.StreamResponse:
-        form = await request.post()
+        try:
+            form = await request.post()
+        except ValueError:  # a body that is not a form in UTF-8: aiohttp raises while decoding
+            page = await self.login_page(request, "That sign-in request was not readable.")
+            page.set_status(400)
+            return page
         expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
         given = str(form.get("csrf_token", ""))
         if not expected or not secrets.compare_digest(expected, given):
@@ -228,10 +233,15 @@ class ConsoleRoutes:
 
     async def logout(self, request: web.Request) -> web.StreamResponse:
         session = await self._session(request)
-        form = await request.post()
-        if session is not None and secrets.compare_digest(
-            session.csrf_token, str(form.get("csrf_token", ""))
-        ):
+        try:
+            form = await request.post()
+        except ValueError:
+            form = None
+        token = str(form.get("csrf_token", "")) if form is not None else ""
+        if session is not None and not secrets.compare_digest(session.csrf_token, token):
+            # A cross-site form must not sign the moderator out (it used to drop the cookie).
+            raise web.HTTPForbidden(text="missing or wrong CSRF token")
+        if session is not None:
             await self._auth.sign_out(session.token)
             await self._store.record_audit(session.user, "sign_out")
             log.info("console: %s signed out", session.user)

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from bots.channel import AcceptEvent, CursorStore, DeliveryResult
 from bots.events import Event, Reply, ReplyAuthor, ReplyOption, utc_now
+from bots.json_input import loads_untrusted
 from bots.social.meta.convert import (
     CHANNEL_NAME,
     CommentThread,
@@ -191,7 +192,7 @@ class MetaChannel:
             log.warning("meta webhook: bad or missing %s; delivery refused", SIGNATURE_HEADER)
             return web.Response(status=403, text="bad signature")
         try:
-            document = json.loads(body)
+            document = loads_untrusted(body)
         except ValueError:
             return web.Response(status=400, text="malformed JSON")
         try:

@@ -25,7 +25,6 @@ import base64
 import contextlib
 import hashlib
 import hmac
-import json
 import logging
 import time
 from collections import OrderedDict
@@ -38,6 +37,7 @@ from pydantic import ValidationError
 
 from bots.channel import AcceptEvent, CursorStore, DeliveryError, DeliveryResult
 from bots.events import Reply
+from bots.json_input import loads_untrusted
 from bots.social.x.api import XApi, XRejected
 from bots.social.x.convert import (
     CHANNEL_NAME,
@@ -147,7 +147,7 @@ class XChannel:
             log.warning("x webhook: bad or missing %s; delivery refused", SIGNATURE_HEADER)
             return web.json_response({"error": "bad signature"}, status=403)
         try:
-            payload = ActivityPayload.model_validate(json.loads(body))
+            payload = ActivityPayload.model_validate(loads_untrusted(body))
         except (ValueError, ValidationError):
             return web.json_response({"error": "not an Account Activity payload"}, status=400)
         items = activity_items(payload, self._settings.account_id, self._thread_roots)

@@ -12,6 +12,7 @@ author) or ``dm:<user>``.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
@@ -103,6 +104,9 @@ def mention_items(page: MentionsPage, account_id: str) -> list[IncomingItem]:
     media = {item.media_key: item for item in page.includes.media}
     items: list[IncomingItem] = []
     for tweet in page.data:
+        if not _is_snowflake(tweet.id):
+            log.warning("x: skipping a mention whose id is not a number: %r", tweet.id[:40])
+            continue
         event = mention_to_event(tweet, users, media, account_id)
         if event is not None:
             author = users.get(tweet.author_id or "")
@@ -154,6 +158,9 @@ def dm_items(page: DmEventsPage, account_id: str, after_id: int | None) -> list[
     media = {item.media_key: item for item in page.includes.media}
     items: list[IncomingItem] = []
     for dm in page.data:
+        if not _is_snowflake(dm.id):
+            log.warning("x: skipping a DM event whose id is not a number: %r", dm.id[:40])
+            continue
         if after_id is not None and int(dm.id) <= after_id:
             continue
         event = dm_to_event(dm, users, media, account_id)
@@ -348,9 +355,23 @@ def _validated(model: type[_Model], raw: dict[str, Any], where: str) -> _Model |
         return None
 
 
+def _is_snowflake(item_id: str) -> bool:
+    """X ids are decimal numbers; ordering and cursors rely on it (``int()`` of the id)."""
+    return item_id.isascii() and item_id.isdigit() and len(item_id) <= 20
+
+
 def _raw_page_item(item: BaseModel, users: Iterable[User], media: Iterable[Media]) -> str:
     """The item as a one-item page of the same shape: stored, it can be converted again."""
-    document: dict[str, Any] = {"data": [item.model_dump(mode="json", exclude_none=True)]}
+    try:
+        data = item.model_dump(mode="json", exclude_none=True)
+    except ValueError:
+        # Something nested past pydantic's serialisation depth: keep the fields that dump,
+        # or the poll would fail on this page, fetch it again, and never get past it.
+        data = {}
+        for name in type(item).model_fields:
+            with contextlib.suppress(ValueError):
+                data |= item.model_dump(mode="json", exclude_none=True, include={name})
+    document: dict[str, Any] = {"data": [data]}
     includes = Includes(users=list(users), media=list(media))
     if includes.users or includes.media:
         document["includes"] = includes.model_dump(mode="json", exclude_none=True)
