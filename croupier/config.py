@@ -70,10 +70,11 @@ class Settings(BaseModel):
     player_burst: int = Field(10, ge=1)
     """Flood control per player: ``player_burst`` messages at once, then
     ``player_messages_per_minute``; messages beyond become dead letters with the reason."""
-    retention_days: float | None = Field(None, gt=0)
-    """Conversations' data older than this is deleted (daily); None keeps everything.
+    retention_days: float | None = Field(None, ge=2)
+    """Conversations' data older than this is deleted (every 6 h); None keeps everything.
     Casinos usually must keep support records for years (AML): set it to what the
-    licence says, not shorter."""
+    licence says, not shorter. At least two days: the purge also forgets platform message
+    ids, and Meta redelivers a webhook for up to ~36 hours."""
     first_response_sla_seconds: int = Field(900, ge=1)
     """Moderators' first-response target: the console marks tickets waiting longer."""
 
