@@ -130,6 +130,10 @@ class Cluster:
             "CROUPIER_STREAM": self.stream_url,
             "CROUPIER_CONSOLE_PASSWORD": PASSWORD,
             "CROUPIER_LOG_LEVEL": "WARNING",
+            # Bench players send as fast as they are answered, far beyond a human's pace:
+            # flood control would measure itself, not the pipeline.
+            "CROUPIER_PLAYER_MESSAGES_PER_MINUTE": "1e9",
+            "CROUPIER_PLAYER_BURST": "1000000",
             "CROUPIER_DATA_DIR": str(self.work_dir / "var"),
             "CROUPIER_STREAM_CLAIM_IDLE_SECONDS": str(self._claim_idle),
             "CROUPIER_OUTBOX_LEASE_SECONDS": str(self._lease),
