@@ -19,6 +19,7 @@ from hypothesis import settings as hypothesis_settings
 from croupier.app import Croupier
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, Settings
 from croupier.decisions import DecisionParts
+from tests.all_channels import Service, running_service
 from tests.fakes.graph_api import FakeGraphApi
 from tests.fakes.telegram_api import FakeTelegramApi
 from tests.servers import PostgresServer, RedisServer, ServerUnavailable
@@ -271,3 +272,12 @@ async def graph() -> AsyncIterator[FakeGraphApi]:
     """A fake Graph API on loopback (tests/fakes/graph_api.py)."""
     async with FakeGraphApi() as fake:
         yield fake
+
+
+@pytest.fixture
+async def service(
+    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
+) -> AsyncIterator[Service]:
+    """The whole service with every channel on, against the fakes (tests/all_channels.py)."""
+    async with running_service(tmp_path, faq_dir, decision_parts) as running:
+        yield running

@@ -10,17 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from croupier.decisions import DecisionParts
 from tests.all_channels import (
     CONSOLE_PASSWORD,
     ENDS,
     TELEGRAM_WEBHOOK_SECRET,
     Service,
-    running_service,
 )
 from tests.conftest import PlayerChat
 
@@ -28,14 +25,6 @@ TEN_MB = 10 * 1024 * 1024
 DEEP = 100_000
 NESTED_ARRAY = b"[" * DEEP + b"]" * DEEP
 NESTED_OBJECT = b'{"a":' * DEEP + b"1" + b"}" * DEEP
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
-) -> AsyncIterator[Service]:
-    async with running_service(tmp_path, faq_dir, decision_parts) as running:
-        yield running
 
 
 async def signed_in_csrf(service: Service) -> str:

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from croupier.decisions import DecisionParts
-from tests.all_channels import ENDS, Service, running_service
+from tests.all_channels import ENDS, Service
 from tests.conftest import examples
 from tests.test_fuzz_parsers import mutated, payload
 from tests.test_webhook_chaos import unfinished
@@ -35,14 +31,6 @@ SAMPLES = (
     ]
     + [("x", name) for name in ("activity_mention", "activity_direct_messages")]
 )
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
-) -> AsyncIterator[Service]:
-    async with running_service(tmp_path, faq_dir, decision_parts) as running:
-        yield running
 
 
 @settings(max_examples=examples(40))

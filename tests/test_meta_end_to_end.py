@@ -29,18 +29,23 @@ from tests.test_meta_channel import (
 MESSAGES = "/v21.0/me/messages"
 
 
-@pytest.fixture
-async def meta_croupier(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, graph: FakeGraphApi
-) -> AsyncIterator[TestClient[Any, Any]]:
-    settings = Settings(data_dir=tmp_path / "var", faq_dir=faq_dir, bot_texts=DEFAULT_BOT_TEXTS)
-    environment = {
+def meta_environment(graph: FakeGraphApi) -> dict[str, str]:
+    """Settings that enable Meta, sending to the fake Graph API."""
+    return {
         "CROUPIER_META_APP_SECRET": APP_SECRET,
         "CROUPIER_META_VERIFY_TOKEN": VERIFY_TOKEN,
         "CROUPIER_META_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
         "CROUPIER_META_PAGE_ID": PAGE_ID,
         "CROUPIER_META_GRAPH_BASE_URL": graph.url,
     }
+
+
+@pytest.fixture
+async def meta_croupier(
+    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, graph: FakeGraphApi
+) -> AsyncIterator[TestClient[Any, Any]]:
+    settings = Settings(data_dir=tmp_path / "var", faq_dir=faq_dir, bot_texts=DEFAULT_BOT_TEXTS)
+    environment = meta_environment(graph)
     app = Croupier(
         settings, CONSOLE_PASSWORD, parts=decision_parts, channel_environment=environment
     )

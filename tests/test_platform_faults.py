@@ -30,19 +30,14 @@ from tests.fakes.telegram_api import (
     HANG,
     INTERNAL_ERROR,
     SERVICE_UNAVAILABLE,
-    TOKEN,
     ApiFailure,
     FakeTelegramApi,
 )
 from tests.test_meta_channel import (
-    APP_SECRET,
-    PAGE_ID,
-    PAGE_TOKEN,
-    VERIFY_TOKEN,
     meta_payload,
 )
-from tests.test_meta_end_to_end import _post, _wait_for_requests
-from tests.test_telegram_end_to_end import private_text, sent_messages
+from tests.test_meta_end_to_end import _post, _wait_for_requests, meta_environment
+from tests.test_telegram_end_to_end import private_text, sent_messages, telegram_environment
 
 SEND_TIMEOUT = 0.5
 MAX_ATTEMPTS = 3
@@ -66,14 +61,7 @@ def _settings(tmp_path: Path, faq_dir: Path, **overrides: Any) -> Settings:
 async def telegram_croupier(
     tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, telegram_api: FakeTelegramApi
 ) -> AsyncIterator[Croupier]:
-    environment = {
-        "CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN,
-        "CROUPIER_TELEGRAM_API_BASE_URL": telegram_api.base_url,
-        "CROUPIER_TELEGRAM_POLL_TIMEOUT": "1",
-        "CROUPIER_TELEGRAM_POLL_RETRY_SECONDS": "0.05",
-        "CROUPIER_TELEGRAM_PRIVATE_CHAT_INTERVAL": "0",
-        "CROUPIER_TELEGRAM_GROUP_CHAT_INTERVAL": "0",
-    }
+    environment = telegram_environment(telegram_api)
     app = Croupier(
         _settings(tmp_path, faq_dir),
         CONSOLE_PASSWORD,
@@ -184,13 +172,7 @@ def test_backoff_doubles_per_attempt_with_jitter_and_a_cap() -> None:
 async def two_channel_client(
     tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, graph: FakeGraphApi
 ) -> AsyncIterator[TestClient[Any, Any]]:
-    environment = {
-        "CROUPIER_META_APP_SECRET": APP_SECRET,
-        "CROUPIER_META_VERIFY_TOKEN": VERIFY_TOKEN,
-        "CROUPIER_META_PAGE_ACCESS_TOKEN": PAGE_TOKEN,
-        "CROUPIER_META_PAGE_ID": PAGE_ID,
-        "CROUPIER_META_GRAPH_BASE_URL": graph.url,
-    }
+    environment = meta_environment(graph)
     app = Croupier(
         _settings(tmp_path, faq_dir, outbox_send_timeout_seconds=3.0),
         CONSOLE_PASSWORD,

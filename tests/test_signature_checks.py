@@ -19,25 +19,16 @@ import asyncio
 import hmac
 import secrets
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from croupier.decisions import DecisionParts
-from tests.all_channels import CONSOLE_PASSWORD, X_ACCOUNT_ID, Service, running_service
+from tests.all_channels import CONSOLE_PASSWORD, X_ACCOUNT_ID, Service
 from tests.test_webhook_chaos import MESSAGES_PATH, Message, deliver, unfinished
 
 SOURCE_ROOTS = ("bots", "croupier")
 SECRET_WORDS = ("secret", "signature", "token", "password", "csrf", "digest")
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
-) -> AsyncIterator[Service]:
-    async with running_service(tmp_path, faq_dir, decision_parts) as running:
-        yield running
 
 
 async def test_every_webhook_and_console_secret_check_is_constant_time(

@@ -27,19 +27,24 @@ from tests.conftest import CONSOLE_PASSWORD, Moderator, faq_answer, phrase
 from tests.fakes.telegram_api import BOT_USERNAME, TOKEN, FakeTelegramApi, load_update
 
 
-@pytest.fixture
-async def telegram_croupier(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, telegram_api: FakeTelegramApi
-) -> AsyncIterator[Croupier]:
-    """Croupier with Telegram enabled the way an operator does it: by its settings."""
-    environment = {
+def telegram_environment(api: FakeTelegramApi) -> dict[str, str]:
+    """Settings that enable Telegram (polling the fake Bot API, no pacing waits)."""
+    return {
         "CROUPIER_TELEGRAM_BOT_TOKEN": TOKEN,
-        "CROUPIER_TELEGRAM_API_BASE_URL": telegram_api.base_url,
+        "CROUPIER_TELEGRAM_API_BASE_URL": api.base_url,
         "CROUPIER_TELEGRAM_POLL_TIMEOUT": "1",
         "CROUPIER_TELEGRAM_POLL_RETRY_SECONDS": "0.05",
         "CROUPIER_TELEGRAM_PRIVATE_CHAT_INTERVAL": "0",
         "CROUPIER_TELEGRAM_GROUP_CHAT_INTERVAL": "0",
     }
+
+
+@pytest.fixture
+async def telegram_croupier(
+    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts, telegram_api: FakeTelegramApi
+) -> AsyncIterator[Croupier]:
+    """Croupier with Telegram enabled the way an operator does it: by its settings."""
+    environment = telegram_environment(telegram_api)
     settings = Settings(data_dir=tmp_path / "var", faq_dir=faq_dir, bot_texts=DEFAULT_BOT_TEXTS)
     app = Croupier(
         settings, CONSOLE_PASSWORD, parts=decision_parts, channel_environment=environment

@@ -20,16 +20,13 @@ import asyncio
 import itertools
 import json
 import sqlite3
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from croupier.decisions import DecisionParts
-from tests.all_channels import META_PAGE_ID, Service, running_service
+from tests.all_channels import META_PAGE_ID, Service
 from tests.conftest import PlayerChat, examples, faq_answer
 
 QUESTIONS = {
@@ -176,14 +173,6 @@ def sent_to(service: Service, sockets: dict[str, list[str]], conversation: Messa
         for r in service.graph.sent_to(MESSAGES_PATH)
         if r.json["recipient"] == {"id": conversation.conversation}
     ]
-
-
-@pytest.fixture
-async def service(
-    tmp_path: Path, faq_dir: Path, decision_parts: DecisionParts
-) -> AsyncIterator[Service]:
-    async with running_service(tmp_path, faq_dir, decision_parts) as running:
-        yield running
 
 
 async def collect(chat: PlayerChat, into: list[str]) -> None:
