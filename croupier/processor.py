@@ -43,27 +43,32 @@ class Processor:
 
     async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
         """Store ``event``; returns (event id, is_new). Safe to call for redeliveries."""
-        raw_payload = storable_json_text(raw_payload)  # a lone surrogate must not 500 a webhook
-        event_id, is_new = await self._store.accept_event(event, raw_payload)
-        if await self.admit(event, event_id, is_new):
+        event_id, is_new, admitted = await self.store_and_admit(event, raw_payload)
+        if admitted:
             self.idle.clear()
             self._queue.put_nowait(event_id)
         return event_id, is_new
 
-    async def admit(self, event: Event, event_id: int, is_new: bool) -> bool:
-        """After the event is stored: count it, and say whether it goes on to a decision.
-        A redelivery does not; nor does a flooding player's message, which becomes a dead
-        letter with the reason instead. Front ends of a scaled deployment call this too."""
+    async def store_and_admit(self, event: Event, raw_payload: str) -> tuple[int, bool, bool]:
+        """Store ``event``, count it, and say whether it goes on to a decision: (event id,
+        is_new, admitted). A redelivery does not; nor does a flooding player's message,
+        which becomes a dead letter with the reason instead. Front ends of a scaled
+        deployment store through here too, then enqueue what is admitted."""
+        raw_payload = storable_json_text(raw_payload)  # a lone surrogate must not 500 a webhook
+        event_id, is_new = await self._store.accept_event(event, raw_payload)
         if not is_new:
             self._metrics.duplicates.labels(event.channel).inc()
-            return False
+            return event_id, is_new, False
         self._metrics.events_in.labels(event.channel).inc()
         log.info("event %d accepted on %s", event_id, event.channel, extra={"event_id": event_id})
         if self._flood is not None and not self._flood.allow(event.channel, event.sender_id):
-            await self._store.dead_letter_event(event_id, self._flood.reason)
-            self._metrics.dead_letters.labels("event", "rate_limited").inc()
-            return False
-        return True
+            await self._dead_letter_event(event_id, self._flood.reason)
+            return event_id, is_new, False
+        return event_id, is_new, True
+
+    async def _dead_letter_event(self, event_id: int, reason: str) -> None:
+        await self._store.dead_letter_event(event_id, reason)
+        self._metrics.dead_letters.labels("event", reason_class(reason)).inc()
 
     async def run(self) -> None:
         for event_id in await self._store.unprocessed_event_ids():
@@ -101,8 +106,7 @@ class Processor:
         except Exception as exc:
             log.exception("event %d: decision failed", event_id)
             reason = f"decision failed: {type(exc).__name__}"
-            await self._store.dead_letter_event(event_id, reason)
-            self._metrics.dead_letters.labels("event", reason_class(reason)).inc()
+            await self._dead_letter_event(event_id, reason)
             return
         outbox_ids = await self._store.apply_outcome(stored, outcome)
         reason = outcome.decision.get("reason") or (

@@ -78,8 +78,8 @@ class ScaledRuntime:
     async def accept(self, event: Event, raw_payload: str) -> tuple[int, bool]:
         """Store, then enqueue. If the enqueue fails the event is stored all the same (so
         the platform may be acknowledged): a worker's sweep decides it a little later."""
-        event_id, is_new = await self.store.accept_event(event, raw_payload)
-        if await self.processor.admit(event, event_id, is_new):
+        event_id, is_new, admitted = await self.processor.store_and_admit(event, raw_payload)
+        if admitted:
             try:
                 await self.stream.publish(event_id)
             except Exception:
