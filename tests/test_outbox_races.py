@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from bots.channel import ChannelRegistry, DeliveryResult
-from bots.events import Event, Reply
+from bots.events import Reply
 from croupier.outbox import Outbox
 from croupier.store.models import OutboxItem
 from croupier.store.sqlite import SqliteStore
-from handlers.outcome import ConversationMode, EventStatus, Outcome
+from tests.test_meta_channel_down import queue_reply
 
 
 class SteeredStore(SqliteStore):
@@ -59,28 +59,6 @@ async def store(tmp_path: Path) -> AsyncIterator[SteeredStore]:
     await store.close()
 
 
-async def _queue_reply(store: SqliteStore, number: int) -> int:
-    event = Event(
-        channel="gated",
-        platform_message_id=f"m{number}",
-        conversation_key="player-1",
-        sender_id="player-1",
-        text="hello",
-    )
-    event_id, _ = await store.accept_event(event, "{}")
-    stored, _ = await store.load_event(event_id)
-    reply = Reply(channel="gated", conversation_key="player-1", text=f"answer {number}")
-    outcome = Outcome(
-        status=EventStatus.ANSWERED,
-        mode=ConversationMode.BOT,
-        lang="en",
-        replies=(reply,),
-        decision={"decision": "answer"},
-    )
-    [outbox_id] = await store.apply_outcome(stored, outcome)
-    return outbox_id
-
-
 async def test_a_send_ending_during_a_read_of_due_rows_is_not_sent_again(
     store: SteeredStore,
 ) -> None:
@@ -88,7 +66,7 @@ async def test_a_send_ending_during_a_read_of_due_rows_is_not_sent_again(
     channels = ChannelRegistry()
     channels.register(platform)
     outbox = Outbox(store, channels)
-    outbox_id = await _queue_reply(store, 1)
+    outbox_id = await queue_reply(store, "gated", "player-1", "answer 1")
 
     await outbox.flush_due()  # the conversation's send starts and waits at the platform
     release = store.hold_next_read = asyncio.Event()
