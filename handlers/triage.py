@@ -52,12 +52,12 @@ class _Rule:
 
 @dataclass(frozen=True)
 class _RuleGroup:
-    """A reason's rules, indexed by how their matches must begin.
+    """A reason's rules, indexed by the words their matches must contain.
 
-    Most rules start at a word with known letters (``\\b(police|cops)``): such a rule can
-    only fire if the message has a word starting with those three letters, so a message
-    is searched with the few rules its words allow plus the rules no index can describe,
-    instead of all of them. (Joined into one alternation they were slower still: ``re``
+    Nearly every rule needs some word with known opening letters (``\\b(police|cops)``,
+    ``\\bmy (\\w+ )?addiction``): it can only fire if the message has a word opening with
+    one of them, so a message is searched with the few rules its words allow plus the
+    rules no index can describe, instead of all of them. (Joined into one alternation they were slower still: ``re``
     loses each pattern's literal fast path.)
     """
 
@@ -97,49 +97,113 @@ def word_starts(text: str) -> frozenset[str]:
 
 
 def _word_starts_of(pattern: str) -> frozenset[str] | None:
-    """The first three letters of the word every match of ``pattern`` begins with (one per
-    alternative), read from Python's own parse of the regex; None when a match may begin
-    mid-word or with something other than known letters."""
+    """Word openings (three letters) one of which every match of ``pattern`` contains, read
+    from Python's own parse of the regex; None when no such set can be proven.
+
+    The openings need not begin the match: ``\\bi (can.?t|cannot) stop (gambling|playing)``
+    needs a word starting ``sto``. Of the sets a pattern proves, the smallest is used."""
     try:
         items = list(sre_parser.parse(pattern))
     except (re.error, RecursionError):  # pragma: no cover - compiled fine just before
         return None
-    return _starts(items, aligned=False)
+    return _required_starts(items, aligned=False)
 
 
-def _starts(items: list[tuple[object, object]], *, aligned: bool) -> frozenset[str] | None:
-    run = ""
+def _is_word_char(char: str) -> bool:
+    return _WORD.fullmatch(char) is not None
+
+
+def _required_starts(
+    items: list[tuple[object, object]], *, aligned: bool
+) -> frozenset[str] | None:
+    """Walk a sequence keeping ``run``: the word letters read since a point where a word
+    must begin ("" right at such a point, None when unknown). Three letters, or a shorter
+    word that visibly ends ("my "), make a proven opening; groups, alternations and
+    repeats that must occur prove sets of their own."""
+    proven: list[frozenset[str]] = []
+    run: str | None = "" if aligned else None
     for op, argument in items:
-        if op is sre_constants.AT and not run:
-            aligned = aligned or argument in (
-                sre_constants.AT_BOUNDARY,
-                sre_constants.AT_BEGINNING,
-            )
+        if op is sre_constants.AT:
+            if argument in (sre_constants.AT_BOUNDARY, sre_constants.AT_BEGINNING):
+                if run:
+                    proven.append(frozenset({run}))  # \b after letters: the word ends here
+                run = ""
             continue
         if op is sre_constants.LITERAL:
             char = chr(argument)  # type: ignore[arg-type]
-            if not run and char == " ":
-                aligned = True  # the text is padded and single-spaced: a word starts here
-                continue
-            run += char
-            if len(run) == WORD_START:
-                break
+            if not _is_word_char(char):
+                if run:
+                    proven.append(frozenset({run}))  # a short word, whole
+                run = ""  # the next letter, if any, begins a word
+            elif run is not None:
+                run += char
+                if len(run) == WORD_START:
+                    proven.append(frozenset({run}))
+                    run = None
             continue
-        if not run and op is sre_constants.SUBPATTERN:
-            inner = list(argument[3])  # type: ignore[index]
-            if len(inner) == 1 and inner[0][0] is sre_constants.BRANCH:
-                starts: set[str] = set()
-                for branch in inner[0][1][1]:  # type: ignore[index]
-                    found = _starts(list(branch), aligned=aligned)
-                    if found is None:
-                        return None
-                    starts |= found
-                return frozenset(starts)
-            return _starts(inner, aligned=aligned)
-        break
-    if aligned and len(run) == WORD_START and _WORD.fullmatch(run):
-        return frozenset({run})
-    return None
+        if _is_separator(op, argument):
+            if run:
+                proven.append(frozenset({run}))
+            run = ""
+            continue
+        found: frozenset[str] | None = None
+        if op is sre_constants.SUBPATTERN:
+            found = _required_starts(list(argument[3]), aligned=run == "")  # type: ignore[index]
+        elif op is sre_constants.BRANCH:
+            found = _union_of_branches(argument[1], aligned=run == "")  # type: ignore[index]
+        elif op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _high, inner = argument  # type: ignore[misc]
+            if low >= 1:
+                found = _required_starts(list(inner), aligned=run == "")
+        if found is not None:
+            proven.append(found)
+        # Past the construct a word begins only if it surely ends with a separator (an
+        # optional "(\w+ )?" keeps the alignment it started with).
+        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+            low, _high, inner = argument  # type: ignore[misc]
+            ends_aligned = _ends_with_separator(list(inner)) and (low >= 1 or run == "")
+        else:
+            ends_aligned = _ends_with_separator([(op, argument)])
+        run = "" if ends_aligned else None
+    return min(proven, key=len) if proven else None
+
+
+def _is_separator(op: object, argument: object) -> bool:
+    """A single character that is never a letter: a literal space, or a class of such."""
+    if op is sre_constants.LITERAL:
+        return not _is_word_char(chr(argument))  # type: ignore[arg-type]
+    return op is sre_constants.IN and all(
+        kind is sre_constants.LITERAL and not _is_word_char(chr(value))  # type: ignore[arg-type]
+        for kind, value in argument  # type: ignore[attr-defined]
+    )
+
+
+def _ends_with_separator(items: list[tuple[object, object]]) -> bool:
+    """Whether every match of ``items`` ends with a non-letter (so a word may begin next)."""
+    if not items:
+        return False
+    op, argument = items[-1]
+    if _is_separator(op, argument):
+        return True
+    if op is sre_constants.SUBPATTERN:
+        return _ends_with_separator(list(argument[3]))  # type: ignore[index]
+    if op is sre_constants.BRANCH:
+        return all(_ends_with_separator(list(b)) for b in argument[1])  # type: ignore[index]
+    if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
+        low, _high, inner = argument  # type: ignore[misc]
+        skipped_ends = low >= 1 or (len(items) > 1 and _ends_with_separator(items[:-1]))
+        return skipped_ends and _ends_with_separator(list(inner))
+    return False
+
+
+def _union_of_branches(branches: object, *, aligned: bool) -> frozenset[str] | None:
+    union: set[str] = set()
+    for branch in branches:  # type: ignore[attr-defined]
+        found = _required_starts(list(branch), aligned=aligned)
+        if found is None:
+            return None
+        union |= found
+    return frozenset(union)
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,12 @@ must decide exactly as searching every rule would."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from faq.loader import load_faq_dir
 from faq.normalise import normalise
@@ -15,6 +18,7 @@ from handlers.triage import (
     TriageRules,
     _word_starts_of,
     load_triage_rules,
+    word_starts,
 )
 
 FAQ_DIR = Path(__file__).resolve().parents[1] / "faq" / "content"
@@ -36,7 +40,12 @@ OWN_SENTENCES = [
     [
         (r"\b(police|cops|fraud squad)\b", {"pol", "cop", "fra"}),
         (r"\bchce (sie )?samowyklucz\w*", {"chc"}),
-        (r" (?:please )?(self.?exclude) me", None),
+        (r" (?:please )?(self.?exclude) me", {"sel"}),
+        (r"\bmy (gambling |betting )?addiction\b", {"my"}),
+        (r"\bя (\w+ )?(стал |стала )?(зависим\w*|игроман\w*)", {"я"}),
+        (r"^ (\w+ )?(human|agent)( please)? ?[!.]* $", {"hum", "age"}),
+        (r"\bi (am|was) (1[0-7])", {"i"}),
+        (r"\bi(.?m| am) (1[0-7])", None),
         (r"\bj.?ai (seulement )?(1[0-7])", None),
         (r"samowyklucz", None),
     ],
@@ -46,6 +55,34 @@ def test_rules_are_indexed_only_by_openings_every_match_must_have(
 ) -> None:
     found = _word_starts_of(pattern)
     assert (set(found) if found is not None else None) == starts
+
+
+def test_every_string_a_rule_matches_has_one_of_its_openings() -> None:
+    """The index's promise, checked rule by rule on strings hypothesis builds from each
+    regex (anything around the match included): a rule is never skipped for a text it
+    would have matched."""
+    rules = load_triage_rules()
+    for group in [*rules.patterns.values(), *rules.guards.values()]:
+        for rule in group.rules:
+            openings = _word_starts_of(rule.pattern.pattern)
+            if openings is not None:
+                _check_openings(rule.pattern, openings)
+
+
+def _check_openings(pattern: re.Pattern[str], openings: frozenset[str]) -> None:
+    @settings(
+        max_examples=5,
+        database=None,
+        deadline=None,
+        derandomize=True,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(st.from_regex(pattern))
+    def matched_text_has_an_opening(text: str) -> None:
+        assert pattern.search(text)
+        assert openings & word_starts(text), (pattern.pattern, text)
+
+    matched_text_has_an_opening()
 
 
 def _searching_every_rule(rules: TriageRules, text: str) -> str | None:
