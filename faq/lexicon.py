@@ -12,6 +12,7 @@ Term syntax (matched on transliterated word keys, so Cyrillic and Latin spelling
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -38,12 +39,15 @@ class Lexicon:
         default_factory=dict
     )
     _typo_candidates: dict[tuple[str, int], list[tuple[str, bool]]] = field(default_factory=dict)
+    _phrase_openings: frozenset[tuple[str, ...]] = frozenset()
+    """The first two words of every phrase (a phrase has two words at least)."""
 
     def build_indexes(self) -> None:
         """Index phrases by first word and typo candidates by (first letter, length), so a
         message costs hashed lookups, not a scan of the whole lexicon."""
         for phrase, concepts in self.phrases.items():
             self._phrases_by_first.setdefault(phrase[0], []).append((phrase, frozenset(concepts)))
+        self._phrase_openings = frozenset(phrase[:2] for phrase in self.phrases)
         for key in self.exact:
             if len(key) >= MIN_FUZZY_LEN:
                 for length in (len(key) - 1, len(key), len(key) + 1):
@@ -103,6 +107,14 @@ class Lexicon:
         for index, key in enumerate(keys):
             for concept in self.concepts_of_word(key):
                 hits.append((index, concept))
+        return hits + self.phrase_concepts(keys)
+
+    def phrase_concepts(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
+        """(index of the phrase's first word, concept) for the lexicon phrases in ``keys``."""
+        hits: list[tuple[int, str]] = []
+        if self._phrase_openings.isdisjoint(itertools.pairwise(keys)):
+            return hits  # most texts: set operations in C instead of a lookup per word
+        for index, key in enumerate(keys):
             for phrase, concepts in self._phrases_by_first.get(key, ()):
                 if keys[index : index + len(phrase)] == phrase:
                     hits.extend((index, c) for c in concepts)

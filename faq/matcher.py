@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import defaultdict
 from dataclasses import dataclass, replace
+from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 import Stemmer
@@ -21,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from faq.lexicon import Lexicon
 from faq.model import Faq
-from faq.normalise import Normalised, ascii_key, ascii_text_of, words_of
+from faq.normalise import Normalised, ascii_key, words_of
 
 STEMMER_NAMES = {
     "en": "english",
@@ -45,6 +46,7 @@ CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
 FUZZY_SHORTLIST = 6
 FAQ_TEXT_CACHE_SIZE = 200_000
+WORD_FEATURE_CACHE_SIZE = 200_000
 CENTROID_WEIGHT = 0.5
 """Share of the entry-as-a-whole similarity in the score, against the closest example."""
 UNKNOWN_WORD_SHARE = 0.5
@@ -71,8 +73,9 @@ class Candidate:
 class Featuriser:
     """Features of a text: lexicon concepts plus stems of the words no concept explains.
 
-    One featuriser lives as long as the lexicon and remembers the FAQ texts it has seen,
-    so a reload after a content edit only reads the texts that changed.
+    One featuriser lives as long as the lexicon and remembers the FAQ texts and the words
+    it has seen, so a reload after a content edit only reads the texts that changed, and
+    a large FAQ's new texts mostly cost dictionary lookups.
     """
 
     def __init__(self, lexicon: Lexicon) -> None:
@@ -80,7 +83,13 @@ class Featuriser:
         self._local = threading.local()
         """Stemmers per thread: a reload indexes in a worker thread while the event loop
         keeps deciding, and a Snowball stemmer must not be shared between threads."""
-        self._faq_text_cache: dict[tuple[str, str], tuple[frozenset[str], str]] = {}
+        self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
+        self._words: dict[str, dict[str, _WordFeatures]] = {}
+        """Per Latin stemmer: each word's key and features."""
+        self._feature_ids: dict[str, int] = {}
+        self._feature_names: list[str] = []
+        """FAQ texts are remembered as feature ids, which an index stacks into numpy
+        arrays without touching a string; ids live as long as the text cache."""
 
     def _stemmer(self, name: str) -> Stemmer.Stemmer:
         stemmers: dict[str, Stemmer.Stemmer] = self._local.__dict__.setdefault("stemmers", {})
@@ -90,38 +99,84 @@ class Featuriser:
         return stemmer
 
     def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
-        keys = [ascii_key(w) for w in words]
-        features: set[str] = set()
-        explained: set[int] = set()
-        for index, concept in self._lexicon.concepts_of(tuple(keys)):
-            features.add("c:" + concept)
-            explained.add(index)
-        latin: list[str] = []
-        cyrillic: list[str] = []
-        for index, word in enumerate(words):
-            if index in explained or word.isdigit() or len(keys[index]) < 2:
-                continue
-            (cyrillic if "\u0400" <= word[0] <= "\u04ff" else latin).append(word)
-        stems: list[str] = list(self._stemmer("russian").stemWords(cyrillic)) if cyrillic else []
-        latin_stemmer = STEMMER_NAMES.get(lang or "", "")
-        if latin and latin_stemmer:
-            stems += self._stemmer(latin_stemmer).stemWords(latin)
-        else:
-            stems += latin
-        features.update("w:" + k for k in map(ascii_key, stems) if k)
-        return features
+        return self._features_and_keys(words, lang)[0]
 
-    def faq_text(self, text: str, lang: str) -> tuple[frozenset[str], str]:
-        """(features, transliterated text) of an FAQ question or answer, remembered."""
-        key = (text, lang)
-        cached = self._faq_text_cache.get(key)
+    def _features_and_keys(
+        self, words: tuple[str, ...], lang: str | None
+    ) -> tuple[set[str], tuple[str, ...]]:
+        latin_stemmer = STEMMER_NAMES.get(lang or "", "")
+        known = self._words.get(latin_stemmer)
+        if known is None or len(known) >= WORD_FEATURE_CACHE_SIZE:
+            known = self._words[latin_stemmer] = {}
+        infos = [known.get(w) or self._learn(w, latin_stemmer, known) for w in words]
+        keys = tuple(info.key for info in infos)
+        features: set[str] = set()
+        phrase_hits = self._lexicon.phrase_concepts(keys)
+        if not phrase_hits:
+            for info in infos:
+                features.update(info.features)
+            return features, keys
+        features.update("c:" + concept for _, concept in phrase_hits)
+        in_phrase = {index for index, _ in phrase_hits}
+        for index, info in enumerate(infos):
+            if info.is_concept or index not in in_phrase:  # a phrase explains its first word
+                features.update(info.features)
+        return features, keys
+
+    def _learn(
+        self, word: str, latin_stemmer: str, known: dict[str, _WordFeatures]
+    ) -> _WordFeatures:
+        """A word's concept features, or else its stem: they depend on nothing around it."""
+        key = ascii_key(word)
+        concepts = tuple("c:" + c for c in self._lexicon.concepts_of_word(key))
+        if concepts or word.isdigit() or len(key) < 2:
+            info = _WordFeatures(key, concepts, True)
+        else:
+            if "\u0400" <= word[0] <= "\u04ff":
+                stem = self._stemmer("russian").stemWord(word)
+            elif latin_stemmer:
+                stem = self._stemmer(latin_stemmer).stemWord(word)
+            else:
+                stem = word
+            stem_key = ascii_key(stem)
+            info = _WordFeatures(key, ("w:" + stem_key,) if stem_key else (), False)
+        known[word] = info
+        return info
+
+    def faq_text(self, text: str, lang: str) -> tuple[tuple[int, ...], str]:
+        """(feature ids, transliterated text) of an FAQ question or answer, remembered."""
+        cache_key = (text, lang)
+        cached = self._faq_text_cache.get(cache_key)
         if cached is None:
-            words = words_of(text)
-            cached = (frozenset(self.features(words, lang)), ascii_text_of(words))
-            if len(self._faq_text_cache) >= FAQ_TEXT_CACHE_SIZE:
-                self._faq_text_cache.clear()
-            self._faq_text_cache[key] = cached
+            features, keys = self._features_and_keys(words_of(text), lang)
+            ids = self._feature_ids
+            for feature in features:
+                if feature not in ids:
+                    ids[feature] = len(self._feature_names)
+                    self._feature_names.append(feature)
+            cached = (tuple(ids[f] for f in features), " ".join(k for k in keys if k))
+            self._faq_text_cache[cache_key] = cached
         return cached
+
+    def trim(self) -> None:
+        """Forget every remembered text once there are too many (content staff may have
+        replaced the whole FAQ many times). Called before an index reads any text, never
+        during, so the ids an index holds stay valid for it."""
+        if len(self._faq_text_cache) >= FAQ_TEXT_CACHE_SIZE:
+            self._faq_text_cache.clear()
+            self._feature_ids.clear()
+            self._feature_names.clear()
+
+    def feature_names(self, ids: np.ndarray) -> list[str]:
+        names = self._feature_names
+        return [names[i] for i in ids.tolist()]
+
+
+class _WordFeatures(NamedTuple):
+    key: str
+    features: tuple[str, ...]
+    is_concept: bool
+    """``features`` are lexicon concepts (else the word's stem, or nothing)."""
 
 
 def _normalise_vector(vector: Vector) -> Vector:
@@ -131,79 +186,142 @@ def _normalise_vector(vector: Vector) -> Vector:
 
 class _Postings:
     """For each feature, the rows (examples or entries) that have it and its weight there:
-    scoring a message touches only its own features' rows, vectorised with numpy."""
+    scoring a message touches only its own features' rows. The lists lie end to end in two
+    flat arrays, so a message costs a few numpy calls whatever its number of features."""
 
-    def __init__(self, rows: list[Vector], columns: dict[str, int]) -> None:
-        collected: list[tuple[list[int], list[float]]] = [([], []) for _ in columns]
-        for row_index, row in enumerate(rows):
-            for feature, weight in row.items():
-                indices, weights = collected[columns[feature]]
-                indices.append(row_index)
-                weights.append(weight)
-        self.indices = [np.asarray(i, dtype=np.int32) for i, _ in collected]
-        self.weights = [np.asarray(w, dtype=np.float64) for _, w in collected]
-        self.size = len(rows)
+    def __init__(
+        self, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, size: int, width: int
+    ) -> None:
+        order = np.argsort(columns, kind="stable")
+        self._rows = rows[order]
+        self._weights = weights[order]
+        self._offsets: list[int] = [0, *np.cumsum(np.bincount(columns, minlength=width)).tolist()]
+        self.size = size
 
     def scores(self, query: list[tuple[int, float]]) -> np.ndarray:
-        totals = np.zeros(self.size)
-        for column, weight in query:
-            totals[self.indices[column]] += weight * self.weights[column]
-        return totals
+        rows, weights, counts = [], [], []
+        for column, _ in query:
+            start, end = self._offsets[column], self._offsets[column + 1]
+            rows.append(self._rows[start:end])
+            weights.append(self._weights[start:end])
+            counts.append(end - start)
+        query_weights = np.repeat(np.fromiter((w for _, w in query), np.float64), counts)
+        return np.bincount(
+            np.concatenate(rows),
+            weights=np.concatenate(weights) * query_weights,
+            minlength=self.size,
+        )
+
+
+def _unit_rows(rows: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """``weights`` scaled so that each row's vector has length 1."""
+    norms = np.sqrt(np.bincount(rows, weights=weights * weights, minlength=size))
+    norms[norms == 0] = 1.0
+    return weights / norms[rows]
+
+
+def _summed(rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int):  # type: ignore[no-untyped-def]
+    """Sum the weights of repeated (row, column) pairs: (rows, columns, weights), unique."""
+    keys, inverse = np.unique(rows * width + columns, return_inverse=True)
+    return keys // width, keys % width, np.bincount(inverse, weights=weights)
 
 
 class FaqIndex:
-    """Everything the matcher needs about one FAQ version, built once per load."""
+    """Everything the matcher needs about one FAQ version, built once per load.
+
+    Built with numpy over (row, feature) pairs rather than a dict per example: a
+    2,000-entry FAQ has ~80,000 example questions and a million such pairs."""
 
     def __init__(self, faq: Faq, featuriser: Featuriser) -> None:
         self.faq = faq
         self.featuriser = featuriser
+        featuriser.trim()
         entry_count = len(faq.entries)
-        examples_by_entry: list[list[tuple[str, set[str], str]]] = []
-        entry_df: dict[str, int] = defaultdict(int)
-        for entry in faq.entries:
-            examples = []
-            for lang, questions in entry.questions.items():
-                for question in questions:
-                    features, ascii_text = self.featuriser.faq_text(question, lang)
-                    examples.append((lang, set(features), ascii_text))
-            examples_by_entry.append(examples)
-            for feature in set().union(*(feats for _, feats, _ in examples)):
-                entry_df[feature] += 1
-        # Document frequency counts entries, not questions: a word in every entry ("how",
-        # "jak", "wie") says nothing about which entry is meant, whatever its language.
-        self._idf = {f: math.log((entry_count + 1) / (df + 0.5)) for f, df in entry_df.items()}
-        self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
-        example_vectors: list[Vector] = []
+        example_ids: list[tuple[int, ...]] = []
         self._example_lang: list[str] = []
         self._example_text: list[str] = []
         entry_starts: list[int] = []
-        centroids: list[Vector] = []
-        for entry, examples in zip(faq.entries, examples_by_entry, strict=True):
-            entry_starts.append(len(example_vectors))
-            centroid: Vector = defaultdict(float)
-            for lang, feats, ascii_text in examples:
-                vector = self._vector(feats)
-                example_vectors.append(vector)
-                self._example_lang.append(lang)
-                self._example_text.append(ascii_text)
-                for k, v in vector.items():
-                    centroid[k] += v / len(examples)
-            if not examples:  # an entry with answers only still needs its slot
-                example_vectors.append({})
+        answers: list[tuple[int, tuple[int, ...], float]] = []
+        for entry_index, entry in enumerate(faq.entries):
+            entry_starts.append(len(self._example_lang))
+            for lang, questions in entry.questions.items():
+                for question in questions:
+                    ids, ascii_text = featuriser.faq_text(question, lang)
+                    example_ids.append(ids)
+                    self._example_lang.append(lang)
+                    self._example_text.append(ascii_text)
+            if len(self._example_lang) == entry_starts[-1]:
+                example_ids.append(())  # an entry with answers only keeps a slot
                 self._example_lang.append("")
                 self._example_text.append("")
             for lang, answer in entry.answer.items():
-                answer_features = set(self.featuriser.faq_text(answer, lang)[0])
-                vector = self._vector(answer_features, known_only=True)
-                for k, v in vector.items():
-                    centroid[k] += ANSWER_WEIGHT * v / len(entry.answer)
-            centroids.append(_normalise_vector(centroid))
-        self._columns = {f: i for i, f in enumerate(sorted(self._idf))}
-        self._examples = _Postings(example_vectors, self._columns)
-        self._centroids = _Postings(centroids, self._columns)
-        self._entry_starts = np.asarray(entry_starts, dtype=np.int64)
-        self._entry_ends = np.append(self._entry_starts[1:], len(example_vectors))
+                answers.append(
+                    (entry_index, featuriser.faq_text(answer, lang)[0], len(entry.answer))
+                )
+        example_count = len(example_ids)
+        lengths = np.fromiter(map(len, example_ids), np.int64, example_count)
+        rows = np.repeat(np.arange(example_count), lengths)
+        global_ids = np.fromiter(chain.from_iterable(example_ids), np.int64, int(lengths.sum()))
+        # Columns: only features the questions use, numbered from 0 for this index.
+        known_ids, columns = np.unique(global_ids, return_inverse=True)
+        width = len(known_ids)
+        names = featuriser.feature_names(known_ids)
+        starts = np.asarray(entry_starts, dtype=np.int64)
+        examples_per_entry = np.diff(np.append(starts, example_count))
+        entry_of_row = np.repeat(np.arange(entry_count), examples_per_entry)[rows]
+        # Document frequency counts entries, not questions: a word in every entry ("how",
+        # "jak", "wie") says nothing about which entry is meant, whatever its language.
+        entry_pairs = np.unique(entry_of_row * width + columns)
+        document_frequency = np.bincount(entry_pairs % width, minlength=width)
+        idf = np.log((entry_count + 1) / (document_frequency + 0.5))
+        weight_of = idf * np.where([n.startswith("c:") for n in names], CONCEPT_BOOST, 1.0)
+        self._idf = dict(zip(names, idf.tolist(), strict=True))
+        self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
+        example_weights = _unit_rows(rows, weight_of[columns], example_count)
+        # An entry as a whole: the mean of its examples, plus its answers (only words the
+        # questions use, each answer a unit vector) weighing ANSWER_WEIGHT together.
+        centroid_rows = [entry_of_row]
+        centroid_columns = [columns]
+        centroid_weights = [example_weights / examples_per_entry[entry_of_row]]
+        answer_columns, answer_weights, answer_entries = self._answer_parts(
+            answers, known_ids, weight_of
+        )
+        centroid_rows.append(answer_entries)
+        centroid_columns.append(answer_columns)
+        centroid_weights.append(answer_weights)
+        c_rows, c_columns, c_weights = _summed(
+            np.concatenate(centroid_rows),
+            np.concatenate(centroid_columns),
+            np.concatenate(centroid_weights),
+            width,
+        )
+        c_weights = _unit_rows(c_rows, c_weights, entry_count)
+        self._columns = dict(zip(names, range(width), strict=True))
+        self._examples = _Postings(rows, columns, example_weights, example_count, width)
+        self._centroids = _Postings(c_rows, c_columns, c_weights, entry_count, width)
+        self._entry_starts = starts
+        self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
+
+    @staticmethod
+    def _answer_parts(
+        answers: list[tuple[int, tuple[int, ...], int]],
+        known_ids: np.ndarray,
+        weight_of: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(columns, weights, entries) of every answer's share of its entry's centroid:
+        each answer a unit vector over the words the questions use, all of an entry's
+        answers together weighing ANSWER_WEIGHT."""
+        lengths = np.fromiter((len(ids) for _, ids, _ in answers), np.int64, len(answers))
+        answer_of = np.repeat(np.arange(len(answers)), lengths)
+        ids = np.fromiter(chain.from_iterable(ids for _, ids, _ in answers), np.int64)
+        columns = np.minimum(np.searchsorted(known_ids, ids), max(len(known_ids) - 1, 0))
+        known = known_ids[columns] == ids if len(known_ids) else np.zeros(len(ids), bool)
+        answer_of, columns = answer_of[known], columns[known]
+        weights = _unit_rows(answer_of, weight_of[columns], len(answers))
+        entries = np.fromiter((entry for entry, _, _ in answers), np.int64, len(answers))
+        counts = np.fromiter((count for _, _, count in answers), np.float64, len(answers))
+        return columns, weights * ANSWER_WEIGHT / counts[answer_of], entries[answer_of]
 
     def _weight(self, feature: str, known_only: bool = False) -> float:
         idf = self._idf.get(feature)
@@ -228,28 +346,31 @@ class FaqIndex:
         blended = CENTROID_WEIGHT * centroid_scores + (1 - CENTROID_WEIGHT) * best_example
         count = min(FUZZY_SHORTLIST, len(blended))
         shortlist = np.argpartition(-blended, count - 1)[:count]
-        candidates = []
+        scored: list[tuple[float, int, int, float]] = []
         for entry_index in shortlist.tolist():
-            if blended[entry_index] <= 0:
+            similarity = float(blended[entry_index])
+            if similarity <= 0:
                 continue
             start, end = int(self._entry_starts[entry_index]), int(self._entry_ends[entry_index])
             example_index = start + int(np.argmax(example_scores[start:end]))
             surface = fuzz.token_set_ratio(norm.ascii, self._example_text[example_index]) / 100.0
-            score = 0.8 * blended[entry_index] + 0.2 * surface * blended[entry_index] ** 0.5
-            candidates.append(
-                Candidate(
-                    entry_id=self.faq.entries[entry_index].id,
-                    score=round(float(score), 4),
-                    centroid_similarity=round(float(centroid_scores[entry_index]), 4),
-                    example_similarity=round(float(best_example[entry_index]), 4),
-                    surface_similarity=round(surface, 4),
-                    example_lang=self._example_lang[example_index],
-                )
+            score = 0.8 * similarity + 0.2 * surface * similarity**0.5
+            scored.append((score, entry_index, example_index, surface))
+        scored.sort(reverse=True)
+        candidates = [
+            Candidate(
+                entry_id=self.faq.entries[entry_index].id,
+                score=round(score, 4),
+                centroid_similarity=round(float(centroid_scores[entry_index]), 4),
+                example_similarity=round(float(best_example[entry_index]), 4),
+                surface_similarity=round(surface, 4),
+                example_lang=self._example_lang[example_index],
             )
-        candidates.sort(key=lambda c: c.score, reverse=True)
+            for score, entry_index, example_index, surface in scored[:limit]
+        ]
         if candidates:
             candidates[0] = self._with_surface_language(candidates[0], norm.ascii)
-        return candidates[:limit]
+        return candidates
 
     def _with_surface_language(self, candidate: Candidate, ascii_query: str) -> Candidate:
         """Re-vote the language by spelling: the top entry's example that *looks* most like

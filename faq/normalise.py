@@ -80,14 +80,25 @@ def visible_text(raw: str) -> str:
 
     Lone surrogates become U+FFFD: the language detector encodes text as UTF-8 and would
     raise on them (the workbench and ``faq batch`` take text that never passed an Event)."""
+    if raw.isascii():
+        return raw  # nothing invisible, no surrogate, NFKC changes nothing
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", _SURROGATE.sub("\ufffd", raw)))
+
+
+def without_links(text: str) -> str:
+    """``text`` with URLs and @mentions blanked out (the checks skip the regexes, which
+    cost more than the rest of normalising, when there can be no match)."""
+    if "." in text or "/" in text:
+        text = _URL.sub(" ", text)
+    if "@" in text:
+        text = _MENTION.sub(" ", text)
+    return text
 
 
 def words_of(raw: str) -> tuple[str, ...]:
     """Just the folded words, for FAQ text we wrote ourselves: building the index reads
     tens of thousands of questions and needs none of the player-text signals."""
-    text = visible_text(raw)
-    return tuple(_WORD.findall(fold(_MENTION.sub(" ", _URL.sub(" ", text)))))
+    return tuple(_WORD.findall(fold(without_links(visible_text(raw)))))
 
 
 def ascii_text_of(words: tuple[str, ...]) -> str:
@@ -96,19 +107,19 @@ def ascii_text_of(words: tuple[str, ...]) -> str:
 
 def normalise(raw: str) -> Normalised:
     text = visible_text(raw)
-    urls = tuple(_URL.findall(text))
-    mentions = tuple(m[1:] for m in _MENTION.findall(text))
-    without_links = _MENTION.sub(" ", _URL.sub(" ", text))
-    emoji = tuple(_EMOJI.findall(without_links))
-    folded = _SPACES.sub(" ", fold(without_links)).strip()
+    urls = tuple(_URL.findall(text)) if "." in text or "/" in text else ()
+    mentions = tuple(m[1:] for m in _MENTION.findall(text)) if "@" in text else ()
+    unlinked = without_links(text)
+    emoji = tuple(_EMOJI.findall(unlinked))
+    folded = _SPACES.sub(" ", fold(unlinked)).strip()
     words = tuple(_WORD.findall(folded))
     ascii_text = ascii_text_of(words)
-    letter_count = len(_LETTER.findall(without_links))
-    upper_count = len(_UPPER.findall(without_links))
+    letter_count = len(_LETTER.findall(unlinked))
+    upper_count = len(_UPPER.findall(unlinked))
     upper_ratio = upper_count / letter_count if letter_count >= 12 else 0.0
     return Normalised(
         text=text,
-        plain=_SPACES.sub(" ", without_links).strip(),
+        plain=_SPACES.sub(" ", unlinked).strip(),
         folded=folded,
         ascii=ascii_text,
         words=words,

@@ -80,8 +80,8 @@ class _RuleGroup:
 
     def first_match(self, text: str, word_starts: frozenset[str]) -> _Rule | None:
         candidates = set(self.unindexed)
-        for start in word_starts:
-            candidates.update(self.by_word_start.get(start, ()))
+        for start in word_starts & self.by_word_start.keys():
+            candidates.update(self.by_word_start[start])
         for index in sorted(candidates):  # file order: the first rule that fires is named
             if self.rules[index].pattern.search(text):
                 return self.rules[index]
