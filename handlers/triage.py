@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 import re._constants as sre_constants  # Python's own regex parser, to index the rules
 import re._parser as sre_parser
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from faq.normalise import Normalised
@@ -210,6 +210,9 @@ def _union_of_branches(branches: object, *, aligned: bool) -> frozenset[str] | N
 class TriageRules:
     patterns: dict[str, _RuleGroup]
     guards: dict[str, _RuleGroup]
+    with_link: dict[str, _RuleGroup] = field(default_factory=dict)
+    """Rules that fire only when the message carries a link: "free spins, claim now" is
+    a question without one and phishing with one."""
 
 
 class TriageRulesError(ValueError):
@@ -224,6 +227,7 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
     _refuse_duplicate_keys(path, reasons)
     patterns: dict[str, _RuleGroup] = {}
     guards: dict[str, _RuleGroup] = {}
+    with_link: dict[str, _RuleGroup] = {}
     for reason, spec in reasons.items():
         if reason not in REASON_PRIORITY:
             raise TriageRulesError(
@@ -235,7 +239,15 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
         _refuse_duplicate_keys(path, spec)
         patterns[reason] = _RuleGroup.of(_compile_group(path, spec, "patterns"))
         guards[reason] = _RuleGroup.of(_compile_group(path, spec, "unless"))
-    return TriageRules(patterns, guards)
+        with_link[reason] = _RuleGroup.of(_compile_group(path, spec, "with_link"))
+        unknown = set(spec) - {"patterns", "unless", "with_link"}
+        if unknown:
+            key = sorted(unknown)[0]
+            raise TriageRulesError(
+                f"{path}:{line_of(spec, key)}: unknown key '{key}' under '{reason}' "
+                "(known: patterns, unless, with_link)"
+            )
+    return TriageRules(patterns, guards, with_link)
 
 
 def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
@@ -278,6 +290,8 @@ class Triage:
         for reason in REASON_PRIORITY:
             group = self._rules.patterns.get(reason)
             rule = group.first_match(text, starts) if group else None
+            if rule is None and norm.urls and reason in self._rules.with_link:
+                rule = self._rules.with_link[reason].first_match(text, starts)
             if rule is None:
                 continue
             guard = self._rules.guards.get(reason)

@@ -13,7 +13,7 @@ import pytest
 from faq.loader import load_faq_dir
 from faq.normalise import normalise
 from handlers.decide import SmallTalk
-from handlers.triage import REASON_PRIORITY, Triage, load_triage_rules
+from handlers.triage import REASON_PRIORITY, Triage, TriageRulesError, load_triage_rules
 
 FAQ_DIR = Path(__file__).resolve().parents[1] / "faq" / "content"
 
@@ -575,3 +575,114 @@ def test_thanks_are_small_talk(text: str) -> None:
 )
 def test_greeting_with_a_question_is_not_small_talk(text: str) -> None:
     assert SmallTalk.load().classify(normalise(text)) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "thank you, that worked"),
+        ("it", "grazie mille, perfetto"),
+        ("es", "muchas gracias"),
+        ("uk", "дякую, зрозуміло"),
+        ("cs", "děkuji moc"),
+    ),
+)
+def test_thanks_in_languages_the_faq_lacks_are_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+# --- links: phishing only when a prize and a call to act come with a link --------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "Mega jackpot giveaway!! grab your reward at lucky-0rbit-prizes.xyz"),
+        ("en", "free 200 spins for everyone, login at orbit-casino-gift.top"),
+        ("pl", "darmowe spiny dla każdego, zaloguj się na lucky-nagrody.top"),
+        ("ru", "бесплатные фриспины всем! заходи на orbit-halyava.ru"),
+        ("de", "Kostenloser Bonus für alle, hol ihn dir auf orbit-geschenk.xyz"),
+        ("fr", "Cadeau : 100 tours gratuits, connectez-vous sur orbit-cadeaux.top"),
+    ),
+)
+def test_prize_and_call_to_act_with_a_link_is_spam(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "spam"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "free spins, where do I claim them?"),
+        ("en", "how do I get the bonus from luckyorbit.com/promo?"),
+        ("pl", "jak odebrać darmowe spiny z luckyorbit.com?"),
+        ("ru", "как получить бонус на luckyorbit.com?"),
+        ("de", "wie hole ich mir den Bonus auf luckyorbit.com?"),
+        ("fr", "comment récupérer le bonus sur luckyorbit.com ?"),
+        ("en", "I can't log in at luckyorbit.com, password reset mail never came"),
+    ),
+)
+def test_prize_questions_naming_a_link_are_not_spam(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+# --- minors who give themselves away without stating an age --------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "I'm still in high school but my bro lets me use his card, is that ok?"),
+        ("pl", "gram na przerwie w szkole, da się szybciej wypłacić?"),
+        ("ru", "я в 10 классе, можно мне вывести выигрыш?"),
+        ("de", "bin 16, geht die Anmeldung trotzdem?"),
+        ("de", "ich gehe in die 9. Klasse, kann ich trotzdem einzahlen?"),
+        ("fr", "je suis au lycée, je peux quand même m'inscrire ?"),
+        ("es", "tengo 16 años, ¿me puedo registrar?"),
+        ("it", "ho 15 anni, posso giocare?"),
+    ),
+)
+def test_minor_revealed_by_school_or_age_in_passing_escalates(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "minor"
+
+
+# --- disputes that name an amount or a date ------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "the 80 EUR from yesterday's tournament got taken off my balance"),
+        ("en", "since the 3rd my cashout still hasn't arrived"),
+        ("pl", "moja wypłata 300zł została anulowana bez powodu"),
+        ("ru", "мой вывод 5000₽ отклонили без объяснений"),
+        ("de", "seit dem 4. März ist meine Auszahlung nicht angekommen"),
+        ("de", "mein Turniergewinn von 50€ wurde einfach gestrichen"),
+        ("fr", "mon retrait de 120€ a été annulé hier soir"),
+        ("pl", "wygrana z turnieju zniknęła mi z konta w nocy"),
+        ("ru", "выигрыш с турнира пропал с баланса"),
+        ("de", "mein Guthaben von gestern ist einfach verschwunden"),
+        ("fr", "mes gains du week-end ont disparu du solde"),
+    ),
+)
+def test_dispute_naming_an_amount_or_a_date_escalates(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+def test_regulator_named_with_a_country_is_a_legal_threat(triage: Triage) -> None:
+    assert reason_of(triage, "I am reporting this casino to the Swedish gambling commission") == (
+        "legal_threat"
+    )
+
+
+def test_rules_file_mistakes_are_reported_with_file_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "reasons:\n  spam:\n    patterns:\n      en: ['\\bfree money\\b']\n    with_links:\n"
+        "      all: ['x']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TriageRulesError, match=r"rules\.yaml:5: unknown key 'with_links'"):
+        load_triage_rules(rules)
+    rules.write_text("reasons:\n  spam:\n    patterns:\n      en: ['(unclosed']\n", "utf-8")
+    with pytest.raises(TriageRulesError, match=r"rules\.yaml:4: bad pattern"):
+        load_triage_rules(rules)
