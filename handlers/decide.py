@@ -19,7 +19,16 @@ from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
 DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
-_SENTENCE_END = re.compile(r"(?<=[?!.;])\s+|\n+")
+_QUESTION_WORD = (
+    r"how|what|when|where|which|why|is|are|can|do|does|will|wie|was|wann|wo|welche\w*|warum"
+    r"|gibt|kann|jak\w*|ile|kiedy|gdzie|czy|dlaczego|как\w*|сколько|когда|где|почему|можно"
+    r"|есть|comment|combien|quand|où|ou|quel\w*|pourquoi|est-ce|puis"
+)
+_SENTENCE_END = re.compile(
+    r"(?<=[?!.;])\s+|\n+"
+    # "…, and how long does it take?": a conjunction opening a second question
+    rf"|(?i:\s*[,;]?\s+(?:and|und|i|oraz|и|а|et)\s+(?=(?:{_QUESTION_WORD})\b))"
+)
 
 CONFIDENT_LANGUAGE = 0.55
 """At or above this lingua confidence the detector decides alone."""

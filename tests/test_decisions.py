@@ -101,6 +101,9 @@ def test_greeting_only_is_small_talk_in_the_players_language(decider: Decider) -
     [
         ("how long does verification take? and what is the minimum deposit?", "en"),
         ("Ile trwa weryfikacja? Jaki jest minimalny depozyt?", "pl"),
+        ("how long does verification take and what is the minimum deposit", "en"),
+        ("wie lange dauert die Verifizierung und wie hoch ist die Mindesteinzahlung", "de"),
+        ("сколько длится верификация и какой минимальный депозит", "ru"),
     ],
 )
 def test_two_questions_in_one_message_are_both_answered(
@@ -110,3 +113,9 @@ def test_two_questions_in_one_message_are_both_answered(
     assert decision.kind is DecisionKind.ANSWER
     assert (decision.faq_id, *decision.also_faq_ids) == ("verification-time", "deposit-methods")
     assert decision.lang == lang
+
+
+def test_and_inside_one_question_does_not_split_it(decider: Decider) -> None:
+    """Only a conjunction that opens a new question splits ("cards and e-wallets" do not)."""
+    decision = decider.decide("can I withdraw to cards and e-wallets?")
+    assert decision.also_faq_ids == ()
