@@ -282,3 +282,24 @@ def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are scanned at every position of every message; words are hashed lookups.
     assert len(lexicon().phrases) <= 150
     assert len(lexicon().patterns) <= 5
+
+
+def test_setting_a_limit_is_settings_in_every_language() -> None:
+    for text in (
+        "set a limit",
+        "ustawić limit",
+        "установить лимит",
+        "Limit setzen",
+        "mettre une limite",
+    ):
+        assert {"settings", "limit"} <= text_concepts(text), text
+
+
+def test_start_means_beginning_not_a_typo_of_staat() -> None:
+    assert concepts("start") == {"begin"}
+    assert "welcome" in text_concepts("jaki bonus jest na start")
+
+
+def test_a_balance_in_any_polish_case_is_a_balance() -> None:
+    for word in ("saldo", "salda", "saldzie", "saldem"):
+        assert concepts(word) == {"balance"}, word

@@ -686,3 +686,25 @@ def test_rules_file_mistakes_are_reported_with_file_and_line(tmp_path: Path) -> 
     rules.write_text("reasons:\n  spam:\n    patterns:\n      en: ['(unclosed']\n", "utf-8")
     with pytest.raises(TriageRulesError, match=r"rules\.yaml:4: bad pattern"):
         load_triage_rules(rules)
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("operator?", "human_request"),
+        ("konsultant?", "human_request"),
+        ("je vais faire opposition sur la carte si rien ne bouge", "fraud"),
+        ("alguien usó mi cuenta sin permiso", "fraud"),
+        ("qualcuno ha usato il mio account", "fraud"),
+        ("je rejoue tout de suite pour me refaire, j'ai déjà perdu mon salaire", "gambling_harm"),
+        ("хочу отыграться, проиграл уже много", "gambling_harm"),
+        ("Security notice: your profile is locked, confirm it at orbit-check-secure.com", "spam"),
+        ("вот скан паспорта, посмотрите", "documents"),
+    ],
+)
+def test_more_ways_players_say_they_need_a_person(triage: Triage, text: str, reason: str) -> None:
+    assert reason_of(triage, text) == reason
+
+
+def test_wagering_a_bonus_in_russian_slang_is_not_chasing_losses(triage: Triage) -> None:
+    assert reason_of(triage, "как отыграть бонус x35?") is None
