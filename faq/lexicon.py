@@ -26,6 +26,7 @@ from faq.yaml_lines import LineDict, LineList, line_of, parse_yaml
 DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
 MIN_FUZZY_LEN = 5
 MIN_FUZZY_PREFIX_LEN = 6
+MIN_COMPOUND_TAIL = 4
 
 
 @dataclass
@@ -69,6 +70,7 @@ class Lexicon:
             hit = self.prefixes.get(key[:end])
             if hit:
                 found |= hit
+                found |= self._compound_tail(key[end:])
                 break
         for pattern, concept in self.patterns:
             if pattern.fullmatch(key):
@@ -76,6 +78,23 @@ class Lexicon:
         if found or len(key) < MIN_FUZZY_LEN:
             return frozenset(found)
         return self._nearest_typo(key)
+
+    def _compound_tail(self, rest: str) -> frozenset[str]:
+        """Concepts of a known word inside what follows a known stem: German joins nouns
+        ("Auszahlungsgebühren" is a withdrawal and a fee; the suffix and linking "s" in
+        between are skipped). Only whole terms of four letters or more count (no typos),
+        so an ordinary inflection never reads as a second word."""
+        for start in range(len(rest) - MIN_COMPOUND_TAIL + 1):
+            tail = rest[start:]
+            found = set(self.exact.get(tail, ()))
+            for end in range(len(tail), MIN_COMPOUND_TAIL - 1, -1):
+                hit = self.prefixes.get(tail[:end])
+                if hit:
+                    found |= hit
+                    break
+            if found:
+                return frozenset(found)
+        return frozenset()
 
     def _nearest_typo(self, key: str) -> frozenset[str]:
         """The single closest term one edit away (a swap of two letters counts as one).

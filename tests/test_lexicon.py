@@ -303,3 +303,12 @@ def test_start_means_beginning_not_a_typo_of_staat() -> None:
 def test_a_balance_in_any_polish_case_is_a_balance() -> None:
     for word in ("saldo", "salda", "saldzie", "saldem"):
         assert concepts(word) == {"balance"}, word
+
+
+def test_german_compounds_are_read_as_both_words() -> None:
+    for word, expected in (
+        ("Auszahlungsgebühren", {"withdrawal", "fee"}),
+        ("Verifizierungsdauer", {"verification", "duration"}),
+        ("Auszahlungen", {"withdrawal"}),
+    ):
+        assert concepts(word) == expected, word

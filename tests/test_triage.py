@@ -708,3 +708,17 @@ def test_more_ways_players_say_they_need_a_person(triage: Triage, text: str, rea
 
 def test_wagering_a_bonus_in_russian_slang_is_not_chasing_losses(triage: Triage) -> None:
     assert reason_of(triage, "как отыграть бонус x35?") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "which coin should i buy this week?"),
+        ("pl", "w jakie krypto warto teraz zainwestować?"),
+        ("ru", "какую криптовалюту сейчас купить?"),
+        ("de", "welche Kryptowährung soll ich jetzt kaufen?"),
+        ("fr", "quelle crypto acheter en ce moment ?"),
+    ),
+)
+def test_investment_tips_are_off_topic(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "off_topic"
