@@ -40,6 +40,35 @@ def _mostly_cyrillic(text: str) -> bool:
     return cyrillic >= 3 and cyrillic * 3 >= len(letters)
 
 
+DETECTION_CHARS = 96
+"""Lingua's time grows with the text; this much is plenty to tell a language, and a
+rambling message's opening is as telling as its end."""
+
+
+def _opening(text: str) -> str:
+    if len(text) <= DETECTION_CHARS:
+        return text
+    cut = text.rfind(" ", 0, DETECTION_CHARS)
+    return text[: cut if cut > 0 else DETECTION_CHARS]
+
+
+RUSSIAN_ONLY_LETTERS = frozenset("ыэъё")
+UKRAINIAN_ONLY_LETTERS = frozenset("іїєґ")
+
+
+def _by_alphabet(lowered: str) -> LanguageGuess | None:
+    """Russian and Ukrainian each have letters the other lacks: a message with only one
+    side's letters is that language, without asking lingua (whose time is the largest
+    part of a decision)."""
+    letters = set(lowered)
+    russian = not RUSSIAN_ONLY_LETTERS.isdisjoint(letters)
+    ukrainian = not UKRAINIAN_ONLY_LETTERS.isdisjoint(letters)
+    if russian == ukrainian:
+        return None
+    lang, other = ("ru", "uk") if russian else ("uk", "ru")
+    return LanguageGuess(lang, 1.0, other, ((lang, 1.0), (other, 0.0)))
+
+
 def _renormalised(scores: list[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
     total = sum(v for _, v in scores)
     if total <= 0:
@@ -83,8 +112,10 @@ class LanguageIdentifier:
         if not any(c.isalpha() for c in text):
             return None
         cyrillic = _mostly_cyrillic(text)
+        if cyrillic and (by_alphabet := _by_alphabet(text.lower())) is not None:
+            return by_alphabet
         detector = self._cyrillic_detector if cyrillic else self._detector
-        values = detector.compute_language_confidence_values(text)
+        values = detector.compute_language_confidence_values(_opening(text))
         if not values:
             return None
         scores = tuple((v.language.iso_code_639_1.name.lower(), v.value) for v in values)

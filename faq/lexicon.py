@@ -40,6 +40,8 @@ class Lexicon:
         default_factory=dict
     )
     _typo_candidates: dict[tuple[str, int], list[tuple[str, bool]]] = field(default_factory=dict)
+    _typo_prefixes: dict[tuple[str, int], list[tuple[str, bool]]] = field(default_factory=dict)
+    """Prefix terms alone, which a longer word is compared with by its opening letters."""
     _phrase_openings: frozenset[tuple[str, ...]] = frozenset()
     """The first two words of every phrase (a phrase has two words at least)."""
 
@@ -56,6 +58,7 @@ class Lexicon:
         for key in self.prefixes:
             if len(key) >= MIN_FUZZY_PREFIX_LEN:
                 self._typo_candidates.setdefault((key[0], len(key)), []).append((key, True))
+                self._typo_prefixes.setdefault((key[0], len(key)), []).append((key, True))
         self._concepts_of_word = lru_cache(maxsize=131072)(self._concepts_of_word_uncached)
 
     def concepts_of_word(self, key: str) -> frozenset[str]:
@@ -104,12 +107,8 @@ class Lexicon:
         """
         best: tuple[int, str, bool] | None = None
         candidates = list(self._typo_candidates.get((key[0], len(key)), ()))
-        candidates += [
-            (term, True)
-            for length in range(MIN_FUZZY_PREFIX_LEN, len(key))
-            for term, is_prefix in self._typo_candidates.get((key[0], length), ())
-            if is_prefix
-        ]
+        for length in range(MIN_FUZZY_PREFIX_LEN, len(key)):
+            candidates += self._typo_prefixes.get((key[0], length), ())
         for term, is_prefix in candidates:
             compared = key[: len(term)] if is_prefix else key
             distance = OSA.distance(term, compared, score_cutoff=1)

@@ -109,13 +109,11 @@ class Featuriser:
         if known is None or len(known) >= WORD_FEATURE_CACHE_SIZE:
             known = self._words[latin_stemmer] = {}
         infos = [known.get(w) or self._learn(w, latin_stemmer, known) for w in words]
-        keys = tuple(info.key for info in infos)
-        features: set[str] = set()
+        keys = tuple([info[0] for info in infos])
         phrase_hits = self._lexicon.phrase_concepts(keys)
         if not phrase_hits:
-            for info in infos:
-                features.update(info.features)
-            return features, keys
+            return set().union(*[info[1] for info in infos]), keys
+        features: set[str] = set()
         features.update("c:" + concept for _, concept in phrase_hits)
         in_phrase = {index for index, _ in phrase_hits}
         for index, info in enumerate(infos):
