@@ -97,8 +97,20 @@ def without_links(text: str) -> str:
 
 def words_of(raw: str) -> tuple[str, ...]:
     """Just the folded words, for FAQ text we wrote ourselves: building the index reads
-    tens of thousands of questions and needs none of the player-text signals."""
-    return tuple(_WORD.findall(fold(without_links(visible_text(raw)))))
+    tens of thousands of questions and needs none of the player-text signals. Words are
+    folded one by one through a cache (a large FAQ repeats its vocabulary endlessly)."""
+    text = without_links(visible_text(raw))
+    if text.isascii():
+        return tuple(_WORD.findall(text.lower()))
+    words: list[str] = []
+    for word in _WORD.findall(_COMBINING.sub("", text)):  # a lone accent must not split a word
+        words.extend(_folded_words(word))
+    return tuple(words)
+
+
+@lru_cache(maxsize=65536)
+def _folded_words(word: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(word)))
 
 
 def ascii_text_of(words: tuple[str, ...]) -> str:

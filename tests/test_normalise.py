@@ -1,0 +1,23 @@
+"""FAQ text is folded word by word through a cache; that must read exactly like folding
+the whole text at once, for any text content staff might paste."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from faq.normalise import _WORD, fold, visible_text, without_links, words_of
+
+
+def _folding_the_whole_text(raw: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(fold(without_links(visible_text(raw)))))
+
+
+@given(st.text())
+def test_word_by_word_folding_reads_like_whole_text_folding(raw: str) -> None:
+    assert words_of(raw) == _folding_the_whole_text(raw)
+
+
+def test_accents_ligatures_and_scripts_fold_alike() -> None:
+    for raw in ("Wypłata ŁÓDŹ", "Straße ﬁnance", "a\u0301b\u0327c", "ёлка Їжак", "İstanbul"):
+        assert words_of(raw) == _folding_the_whole_text(raw), raw
