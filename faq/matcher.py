@@ -86,6 +86,7 @@ class Featuriser:
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
         """Per Latin stemmer: each word's key and features."""
+        self.lock = threading.Lock()
         self._feature_ids: dict[str, int] = {}
         self._feature_names: list[str] = []
         """FAQ texts are remembered as feature ids, which an index stacks into numpy
@@ -233,37 +234,42 @@ class FaqIndex:
     def __init__(self, faq: Faq, featuriser: Featuriser) -> None:
         self.faq = faq
         self.featuriser = featuriser
-        featuriser.trim()
-        entry_count = len(faq.entries)
-        example_ids: list[tuple[int, ...]] = []
-        self._example_lang: list[str] = []
-        self._example_text: list[str] = []
-        entry_starts: list[int] = []
-        answers: list[tuple[int, tuple[int, ...], float]] = []
-        for entry_index, entry in enumerate(faq.entries):
-            entry_starts.append(len(self._example_lang))
-            for lang, questions in entry.questions.items():
-                for question in questions:
-                    ids, ascii_text = featuriser.faq_text(question, lang)
-                    example_ids.append(ids)
-                    self._example_lang.append(lang)
-                    self._example_text.append(ascii_text)
-            if len(self._example_lang) == entry_starts[-1]:
-                example_ids.append(())  # an entry with answers only keeps a slot
-                self._example_lang.append("")
-                self._example_text.append("")
-            for lang, answer in entry.answer.items():
-                answers.append(
-                    (entry_index, featuriser.faq_text(answer, lang)[0], len(entry.answer))
-                )
-        example_count = len(example_ids)
-        lengths = np.fromiter(map(len, example_ids), np.int64, example_count)
-        rows = np.repeat(np.arange(example_count), lengths)
-        global_ids = np.fromiter(chain.from_iterable(example_ids), np.int64, int(lengths.sum()))
-        # Columns: only features the questions use, numbered from 0 for this index.
-        known_ids, columns = np.unique(global_ids, return_inverse=True)
-        width = len(known_ids)
-        names = featuriser.feature_names(known_ids)
+        # Ids are handed out while texts are read; one index reads at a time so that
+        # two reloads (a file watcher and a startup load) never share out one id twice.
+        with featuriser.lock:
+            featuriser.trim()
+            entry_count = len(faq.entries)
+            example_ids: list[tuple[int, ...]] = []
+            self._example_lang: list[str] = []
+            self._example_text: list[str] = []
+            entry_starts: list[int] = []
+            answers: list[tuple[int, tuple[int, ...], int]] = []
+            for entry_index, entry in enumerate(faq.entries):
+                entry_starts.append(len(self._example_lang))
+                for lang, questions in entry.questions.items():
+                    for question in questions:
+                        ids, ascii_text = featuriser.faq_text(question, lang)
+                        example_ids.append(ids)
+                        self._example_lang.append(lang)
+                        self._example_text.append(ascii_text)
+                if len(self._example_lang) == entry_starts[-1]:
+                    example_ids.append(())  # an entry with answers only keeps a slot
+                    self._example_lang.append("")
+                    self._example_text.append("")
+                for lang, answer in entry.answer.items():
+                    answers.append(
+                        (entry_index, featuriser.faq_text(answer, lang)[0], len(entry.answer))
+                    )
+            example_count = len(example_ids)
+            lengths = np.fromiter(map(len, example_ids), np.int64, example_count)
+            rows = np.repeat(np.arange(example_count), lengths)
+            global_ids = np.fromiter(
+                chain.from_iterable(example_ids), np.int64, int(lengths.sum())
+            )
+            # Columns: only features the questions use, numbered from 0 for this index.
+            known_ids, columns = np.unique(global_ids, return_inverse=True)
+            width = len(known_ids)
+            names = featuriser.feature_names(known_ids)
         starts = np.asarray(entry_starts, dtype=np.int64)
         examples_per_entry = np.diff(np.append(starts, example_count))
         entry_of_row = np.repeat(np.arange(entry_count), examples_per_entry)[rows]

@@ -1,0 +1,70 @@
+"""The FAQ index: built from feature ids the featuriser hands out, so builds that overlap
+(a file watcher's reload during the startup load) or that follow a cache trim must rank
+exactly as a lone build does."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+import faq.matcher as matcher
+from faq.lexicon import load_lexicon
+from faq.loader import load_faq_dir
+from faq.matcher import FaqIndex, Featuriser
+from faq.model import Faq
+from faq.normalise import normalise
+
+ROOT = Path(__file__).resolve().parents[1]
+MESSAGES = [
+    "how long does a withdrawal take?",
+    "jak długo trwa weryfikacja konta",
+    "где мой депозит, деньги списали",
+    "Auszahlungsgebühren?",
+    "comment fixer une limite de dépôt ?",
+]
+
+
+def _faq(path: Path) -> Faq:
+    result = load_faq_dir(path)
+    assert result.faq is not None
+    return result.faq
+
+
+def _rankings(index: FaqIndex) -> list[list[tuple[str, float]]]:
+    return [[(c.entry_id, c.score) for c in index.rank(normalise(m), None)] for m in MESSAGES]
+
+
+@pytest.fixture(scope="module")
+def faqs() -> list[Faq]:
+    return [_faq(ROOT / "faq" / "content"), _faq(ROOT / "bench" / "sets" / "star-reel" / "faq")]
+
+
+def test_overlapping_builds_rank_like_lone_builds(faqs: list[Faq]) -> None:
+    lexicon = load_lexicon()
+    expected = [_rankings(FaqIndex(faq, Featuriser(lexicon))) for faq in faqs]
+    shared = Featuriser(lexicon)
+    built: dict[int, FaqIndex] = {}
+
+    def build(slot: int) -> None:
+        built[slot] = FaqIndex(faqs[slot % 2], shared)
+
+    threads = [threading.Thread(target=build, args=(slot,)) for slot in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for slot, index in built.items():
+        assert _rankings(index) == expected[slot % 2]
+
+
+def test_a_trimmed_cache_gives_the_same_index(
+    faqs: list[Faq], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    featuriser = Featuriser(load_lexicon())
+    before = _rankings(FaqIndex(faqs[0], featuriser))
+    FaqIndex(faqs[1], featuriser)
+    monkeypatch.setattr(matcher, "FAQ_TEXT_CACHE_SIZE", 10)
+    after = FaqIndex(faqs[0], featuriser)  # trims first: every text is read again
+    assert _rankings(after) == before
