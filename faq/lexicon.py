@@ -119,14 +119,6 @@ class Lexicon:
         _, term, is_prefix = best
         return frozenset(self.prefixes[term] if is_prefix else self.exact[term])
 
-    def concepts_of(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
-        """(word index, concept) for every word and phrase of a transliterated text."""
-        hits: list[tuple[int, str]] = []
-        for index, key in enumerate(keys):
-            for concept in self.concepts_of_word(key):
-                hits.append((index, concept))
-        return hits + self.phrase_concepts(keys)
-
     def phrase_concepts(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
         """(index of the phrase's first word, concept) for the lexicon phrases in ``keys``."""
         hits: list[tuple[int, str]] = []

@@ -219,7 +219,9 @@ def _unit_rows(rows: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     return weights / norms[rows]
 
 
-def _summed(rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int):  # type: ignore[no-untyped-def]
+def _summed(
+    rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sum the weights of repeated (row, column) pairs: (rows, columns, weights), unique."""
     keys, inverse = np.unique(rows * width + columns, return_inverse=True)
     return keys // width, keys % width, np.bincount(inverse, weights=weights)

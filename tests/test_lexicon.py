@@ -26,8 +26,10 @@ def concepts(word: str) -> frozenset[str]:
 
 
 def text_concepts(text: str) -> set[str]:
+    """Every concept of a text's words and phrases (the words' own concepts included)."""
     keys = tuple(ascii_key(w) for w in normalise(text).words)
-    return {concept for _, concept in lexicon().concepts_of(keys)}
+    words = {c for key in keys for c in lexicon().concepts_of_word(key)}
+    return words | {concept for _, concept in lexicon().phrase_concepts(keys)}
 
 
 # ------------------------------------------------------------------ one concept, many languages
