@@ -68,13 +68,9 @@ class Lexicon:
         """Concepts of one transliterated word: exact, then prefix, then one typo away."""
         if not key:
             return frozenset()
-        found: set[str] = set(self.exact.get(key, ()))
-        for end in range(len(key), 2, -1):
-            hit = self.prefixes.get(key[:end])
-            if hit:
-                found |= hit
-                found |= self._compound_tail(key[end:])
-                break
+        found, end = self._whole_term_concepts(key, shortest_prefix=3)
+        if end is not None:
+            found |= self._compound_tail(key[end:])
         for pattern, concept in self.patterns:
             if pattern.fullmatch(key):
                 found.add(concept)
@@ -88,16 +84,20 @@ class Lexicon:
         between are skipped). Only whole terms of four letters or more count (no typos),
         so an ordinary inflection never reads as a second word."""
         for start in range(len(rest) - MIN_COMPOUND_TAIL + 1):
-            tail = rest[start:]
-            found = set(self.exact.get(tail, ()))
-            for end in range(len(tail), MIN_COMPOUND_TAIL - 1, -1):
-                hit = self.prefixes.get(tail[:end])
-                if hit:
-                    found |= hit
-                    break
+            found, _ = self._whole_term_concepts(rest[start:], shortest_prefix=MIN_COMPOUND_TAIL)
             if found:
                 return frozenset(found)
         return frozenset()
+
+    def _whole_term_concepts(self, key: str, shortest_prefix: int) -> tuple[set[str], int | None]:
+        """Concepts of ``key`` as an exact term and under its longest prefix term (of
+        ``shortest_prefix`` letters or more), and where that prefix ends (None: none)."""
+        found = set(self.exact.get(key, ()))
+        for end in range(len(key), shortest_prefix - 1, -1):
+            hit = self.prefixes.get(key[:end])
+            if hit:
+                return found | hit, end
+        return found, None
 
     def _nearest_typo(self, key: str) -> frozenset[str]:
         """The single closest term one edit away (a swap of two letters counts as one).

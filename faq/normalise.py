@@ -85,10 +85,15 @@ def visible_text(raw: str) -> str:
     return _INVISIBLE.sub("", unicodedata.normalize("NFKC", _SURROGATE.sub("\ufffd", raw)))
 
 
+def _may_hold_url(text: str) -> bool:
+    """Every URL has a dot or a slash: without one the URL regex, which costs more than
+    the rest of normalising, need not run."""
+    return "." in text or "/" in text
+
+
 def without_links(text: str) -> str:
-    """``text`` with URLs and @mentions blanked out (the checks skip the regexes, which
-    cost more than the rest of normalising, when there can be no match)."""
-    if "." in text or "/" in text:
+    """``text`` with URLs and @mentions blanked out."""
+    if _may_hold_url(text):
         text = _URL.sub(" ", text)
     if "@" in text:
         text = _MENTION.sub(" ", text)
@@ -119,7 +124,7 @@ def ascii_text_of(words: tuple[str, ...]) -> str:
 
 def normalise(raw: str) -> Normalised:
     text = visible_text(raw)
-    urls = tuple(_URL.findall(text)) if "." in text or "/" in text else ()
+    urls = tuple(_URL.findall(text)) if _may_hold_url(text) else ()
     mentions = tuple(m[1:] for m in _MENTION.findall(text)) if "@" in text else ()
     unlinked = without_links(text)
     emoji = tuple(_EMOJI.findall(unlinked))

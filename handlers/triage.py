@@ -57,8 +57,8 @@ class _RuleGroup:
     Nearly every rule needs some word with known opening letters (``\\b(police|cops)``,
     ``\\bmy (\\w+ )?addiction``): it can only fire if the message has a word opening with
     one of them, so a message is searched with the few rules its words allow plus the
-    rules no index can describe, instead of all of them. (Joined into one alternation they were slower still: ``re``
-    loses each pattern's literal fast path.)
+    rules no index can describe, instead of all of them. (Joined into one alternation
+    they were slower still: ``re`` loses each pattern's literal fast path.)
     """
 
     rules: tuple[_Rule, ...]
@@ -109,10 +109,6 @@ def _word_starts_of(pattern: str) -> frozenset[str] | None:
     return _required_starts(items, aligned=False)
 
 
-def _is_word_char(char: str) -> bool:
-    return _WORD.fullmatch(char) is not None
-
-
 def _required_starts(
     items: list[tuple[object, object]], *, aligned: bool
 ) -> frozenset[str] | None:
@@ -129,24 +125,22 @@ def _required_starts(
                     proven.append(frozenset({run}))  # \b after letters: the word ends here
                 run = ""
             continue
-        if op is sre_constants.LITERAL:
-            char = chr(argument)  # type: ignore[arg-type]
-            if not _is_word_char(char):
-                if run:
-                    proven.append(frozenset({run}))  # a short word, whole
-                run = ""  # the next letter, if any, begins a word
-            elif run is not None:
-                run += char
+        if _is_separator(op, argument):
+            if run:
+                proven.append(frozenset({run}))  # a short word, whole
+            run = ""  # the next letter, if any, begins a word
+            continue
+        if op is sre_constants.LITERAL:  # a letter
+            if run is not None:
+                run += chr(argument)  # type: ignore[arg-type]
                 if len(run) == WORD_START:
                     proven.append(frozenset({run}))
                     run = None
             continue
-        if _is_separator(op, argument):
-            if run:
-                proven.append(frozenset({run}))
-            run = ""
-            continue
+        # Past the construct a word begins only if it surely ends with a separator (an
+        # optional "(\w+ )?" keeps the alignment it started with).
         found: frozenset[str] | None = None
+        ends_aligned = _ends_with_separator([(op, argument)])
         if op is sre_constants.SUBPATTERN:
             found = _required_starts(list(argument[3]), aligned=run == "")  # type: ignore[index]
         elif op is sre_constants.BRANCH:
@@ -155,15 +149,9 @@ def _required_starts(
             low, _high, inner = argument  # type: ignore[misc]
             if low >= 1:
                 found = _required_starts(list(inner), aligned=run == "")
+            ends_aligned = _ends_with_separator(list(inner)) and (low >= 1 or run == "")
         if found is not None:
             proven.append(found)
-        # Past the construct a word begins only if it surely ends with a separator (an
-        # optional "(\w+ )?" keeps the alignment it started with).
-        if op in (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT):
-            low, _high, inner = argument  # type: ignore[misc]
-            ends_aligned = _ends_with_separator(list(inner)) and (low >= 1 or run == "")
-        else:
-            ends_aligned = _ends_with_separator([(op, argument)])
         run = "" if ends_aligned else None
     return min(proven, key=len) if proven else None
 
@@ -171,9 +159,9 @@ def _required_starts(
 def _is_separator(op: object, argument: object) -> bool:
     """A single character that is never a letter: a literal space, or a class of such."""
     if op is sre_constants.LITERAL:
-        return not _is_word_char(chr(argument))  # type: ignore[arg-type]
+        return not _WORD.fullmatch(chr(argument))  # type: ignore[arg-type]
     return op is sre_constants.IN and all(
-        kind is sre_constants.LITERAL and not _is_word_char(chr(value))  # type: ignore[arg-type]
+        kind is sre_constants.LITERAL and not _WORD.fullmatch(chr(value))  # type: ignore[arg-type]
         for kind, value in argument  # type: ignore[attr-defined]
     )
 
@@ -237,9 +225,6 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
         if not isinstance(spec, LineDict):
             raise TriageRulesError(f"{path}:{line_of(reasons, reason)}: '{reason}' needs patterns")
         _refuse_duplicate_keys(path, spec)
-        patterns[reason] = _RuleGroup.of(_compile_group(path, spec, "patterns"))
-        guards[reason] = _RuleGroup.of(_compile_group(path, spec, "unless"))
-        with_link[reason] = _RuleGroup.of(_compile_group(path, spec, "with_link"))
         unknown = set(spec) - {"patterns", "unless", "with_link"}
         if unknown:
             key = sorted(unknown)[0]
@@ -247,6 +232,9 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
                 f"{path}:{line_of(spec, key)}: unknown key '{key}' under '{reason}' "
                 "(known: patterns, unless, with_link)"
             )
+        patterns[reason] = _RuleGroup.of(_compile_group(path, spec, "patterns"))
+        guards[reason] = _RuleGroup.of(_compile_group(path, spec, "unless"))
+        with_link[reason] = _RuleGroup.of(_compile_group(path, spec, "with_link"))
     return TriageRules(patterns, guards, with_link)
 
 
