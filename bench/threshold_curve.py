@@ -30,8 +30,9 @@ def main() -> None:
     decider, _ = build_decider(args.faq, DecisionParts.load())
     default = decider.settings.answer_threshold
     print(f"{'threshold':>9}  {'wrong':>6}  {'coverage':>8}  {'esc_recall':>10}  {'clarify':>7}")
-    for step in range(10, 62, 3):
-        threshold = step / 100
+    # The default is always a row of its own, so the curve shows where the shipped setting sits.
+    thresholds = sorted({step / 100 for step in range(10, 62, 3)} | {round(default, 2)})
+    for threshold in thresholds:
         decider.settings = replace(MatchSettings(), answer_threshold=threshold)
         wrong = covered = escalated = clarified = 0
         faq_kind = sum(1 for q in items if q["kind"] == "faq")

@@ -192,6 +192,12 @@ def test_multiword_terms_match_consecutive_words() -> None:
     assert "password" not in text_concepts("mot passe de")
 
 
+def test_polish_age_question_in_either_case_is_about_age() -> None:
+    """"ile lat" and the genitive after "od" ("od ilu lat") ask the same thing."""
+    assert "age" in text_concepts("ile lat trzeba mieć")
+    assert "age" in text_concepts("od ilu lat wolno")
+
+
 def test_german_compounds_carry_every_part() -> None:
     assert {"welcome", "bonus"} <= concepts("Willkommensbonus")
     assert {"minimum", "deposit"} <= concepts("Mindesteinzahlung")
