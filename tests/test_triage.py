@@ -192,7 +192,33 @@ def test_fraud_reports_escalate_in_each_language(triage: Triage, text: str) -> N
 @pytest.mark.parametrize(
     "text",
     cases(
+        ("en", "my email address got changed last night and that was not me"),
+        ("en", "I keep getting a login code I never asked for"),
+        ("en", "there is a bank account on my profile I don't recognise"),
+        ("pl", "przyszedł kod SMS, o który nie prosiłem"),
+        ("pl", "chyba ktoś zna moje hasło"),
+        ("pl", "w profilu jest karta, której nie znam"),
+        ("ru", "пришел код, который я не запрашивал"),
+        ("ru", "в профиле карта, которую я не знаю"),
+        ("de", "eine Einzahlung von meinem Konto, das war ich nicht"),
+        ("de", "ich bekomme einen Code, den ich nicht angefordert habe"),
+        ("fr", "il y a une carte que je ne connais pas dans mon profil"),
+        ("fr", "je reçois un code que je n'ai pas demandé"),
+    ),
+)
+def test_account_takeover_told_without_the_word_hacked_is_fraud(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
         ("en", "how do you protect my account from hackers?"),
+        ("en", "I didn't get the code to reset my password"),
+        ("pl", "nie dostałem kodu SMS do rejestracji"),
+        ("de", "kann ich auf ein fremdes Konto auszahlen?"),
         ("pl", "czy mogę wypłacić na inną kartę?"),
         ("ru", "можно ли вывести на другую карту?"),
         ("de", "kann ich auf eine andere Karte auszahlen?"),
@@ -266,6 +292,11 @@ def test_document_questions_are_not_documents(triage: Triage, text: str) -> None
         ("de", "warum ist mein Konto gesperrt?"),
         ("fr", "mon retrait a été refusé"),
         ("fr", "vous avez confisqué mes gains"),
+        ("en", "my cashout of 320 EUR on 3 March was declined"),
+        ("pl", "wypłata na 900 zł z dnia 4.02 została anulowana"),
+        ("pl", "co z numerem zgłoszenia 48213?"),
+        ("de", "meine Auszahlung über 700 € vom 8. Mai wurde abgelehnt"),
+        ("fr", "mon paiement de 150 € du 9 mars a été annulé"),
     ),
 )
 def test_account_specific_disputes_escalate(triage: Triage, text: str) -> None:
@@ -418,6 +449,10 @@ def test_crypto_payment_question_is_not_spam(triage: Triage, text: str) -> None:
         ("de", "welche Quote habt ihr für das Spiel heute, Köln gegen Mainz?"),
         ("de", "Interesse an einer Partnerschaft mit unserem Portal?"),
         ("fr", "quelle cote pour le match Lyon-Nice ?"),
+        ("pl", "kto wygra dzisiaj Lech z Legią?"),
+        ("de", "wer gewinnt die Bundesliga dieses Jahr?"),
+        ("fr", "qui va gagner ce soir, Lens ou Lille ?"),
+        ("cs", "kdo vyhraje hokej dnes večer?"),
         ("fr", "proposition de partenariat pour votre casino"),
     ),
 )
@@ -431,6 +466,7 @@ def test_sports_odds_and_business_offers_are_off_topic(triage: Triage, text: str
         ("en", "what are the odds of winning on slots?"),
         ("pl", "jaki jest kurs wymiany euro na złotówki przy wpłacie?"),
         ("ru", "какой коэффициент отыгрыша у бонуса?"),
+        ("pl", "kto wygra turniej slotowy w tym tygodniu?"),
         ("de", "welche Auszahlungsquote hat das Spiel?"),
         ("fr", "de mon côté le dépôt ne passe pas, pourquoi ?"),
     ),
