@@ -219,6 +219,18 @@ def _unit_rows(rows: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
     return weights / norms[rows]
 
 
+def _answer_columns(
+    answers: list[tuple[int, tuple[int, ...], int]], known_ids: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """(answer index, column) of every answer feature that has a column in this index."""
+    lengths = np.fromiter((len(ids) for _, ids, _ in answers), np.int64, len(answers))
+    answer_of = np.repeat(np.arange(len(answers)), lengths)
+    ids = np.fromiter(chain.from_iterable(ids for _, ids, _ in answers), np.int64)
+    columns = np.minimum(np.searchsorted(known_ids, ids), max(len(known_ids) - 1, 0))
+    known = known_ids[columns] == ids if len(known_ids) else np.zeros(len(ids), bool)
+    return answer_of[known], columns[known]
+
+
 def _summed(
     rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -268,8 +280,12 @@ class FaqIndex:
             global_ids = np.fromiter(
                 chain.from_iterable(example_ids), np.int64, int(lengths.sum())
             )
-            # Columns: only features the questions use, numbered from 0 for this index.
-            known_ids, columns = np.unique(global_ids, return_inverse=True)
+            # Columns: the features the questions use, plus concepts only answers name
+            # (an age, a phone line, a document type): numbered from 0 for this index.
+            question_ids = np.unique(global_ids)
+            answer_only = self._answer_only_concepts(answers, question_ids)
+            known_ids = np.sort(np.concatenate([question_ids, answer_only]))
+            columns = np.searchsorted(known_ids, global_ids)
             width = len(known_ids)
             names = featuriser.feature_names(known_ids)
         starts = np.asarray(entry_starts, dtype=np.int64)
@@ -279,6 +295,15 @@ class FaqIndex:
         # "jak", "wie") says nothing about which entry is meant, whatever its language.
         entry_pairs = np.unique(entry_of_row * width + columns)
         document_frequency = np.bincount(entry_pairs % width, minlength=width)
+        # A concept only answers name counts the entries whose answers name it: "18" in
+        # one answer makes an age question point there rather than dilute as unknown.
+        answer_of, answer_columns = _answer_columns(answers, known_ids)
+        answer_entries = np.fromiter((entry for entry, _, _ in answers), np.int64, len(answers))
+        answer_pairs = np.unique(answer_entries[answer_of] * width + answer_columns)
+        answer_frequency = np.bincount(answer_pairs % width, minlength=width)
+        document_frequency = np.where(
+            np.isin(known_ids, answer_only), answer_frequency, document_frequency
+        )
         idf = np.log((entry_count + 1) / (document_frequency + 0.5))
         weight_of = idf * np.where([n.startswith("c:") for n in names], CONCEPT_BOOST, 1.0)
         self._idf = dict(zip(names, idf.tolist(), strict=True))
@@ -289,10 +314,10 @@ class FaqIndex:
         centroid_rows = [entry_of_row]
         centroid_columns = [columns]
         centroid_weights = [example_weights / examples_per_entry[entry_of_row]]
-        answer_columns, answer_weights, answer_entries = self._answer_parts(
-            answers, known_ids, weight_of
-        )
-        centroid_rows.append(answer_entries)
+        answer_weights = _unit_rows(answer_of, weight_of[answer_columns], len(answers))
+        answer_counts = np.fromiter((n for _, _, n in answers), np.float64, len(answers))
+        answer_weights *= ANSWER_WEIGHT / answer_counts[answer_of]
+        centroid_rows.append(answer_entries[answer_of])
         centroid_columns.append(answer_columns)
         centroid_weights.append(answer_weights)
         c_rows, c_columns, c_weights = _summed(
@@ -309,25 +334,15 @@ class FaqIndex:
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
 
-    @staticmethod
-    def _answer_parts(
-        answers: list[tuple[int, tuple[int, ...], int]],
-        known_ids: np.ndarray,
-        weight_of: np.ndarray,
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(columns, weights, entries) of every answer's share of its entry's centroid:
-        each answer a unit vector over the words the questions use, all of an entry's
-        answers together weighing ANSWER_WEIGHT."""
-        lengths = np.fromiter((len(ids) for _, ids, _ in answers), np.int64, len(answers))
-        answer_of = np.repeat(np.arange(len(answers)), lengths)
-        ids = np.fromiter(chain.from_iterable(ids for _, ids, _ in answers), np.int64)
-        columns = np.minimum(np.searchsorted(known_ids, ids), max(len(known_ids) - 1, 0))
-        known = known_ids[columns] == ids if len(known_ids) else np.zeros(len(ids), bool)
-        answer_of, columns = answer_of[known], columns[known]
-        weights = _unit_rows(answer_of, weight_of[columns], len(answers))
-        entries = np.fromiter((entry for entry, _, _ in answers), np.int64, len(answers))
-        counts = np.fromiter((count for _, _, count in answers), np.float64, len(answers))
-        return columns, weights * ANSWER_WEIGHT / counts[answer_of], entries[answer_of]
+    def _answer_only_concepts(
+        self, answers: list[tuple[int, tuple[int, ...], int]], question_ids: np.ndarray
+    ) -> np.ndarray:
+        """Ids of concepts that answers name and no question does. Only concepts: a plain
+        word of an answer ("click", "within") says little about what a player asks."""
+        ids = np.unique(np.fromiter(chain.from_iterable(a for _, a, _ in answers), np.int64))
+        ids = np.setdiff1d(ids, question_ids, assume_unique=True)
+        names = self.featuriser.feature_names(ids)
+        return ids[np.fromiter((n.startswith("c:") for n in names), bool, len(ids))]
 
     def _weight(self, feature: str, known_only: bool = False) -> float:
         idf = self._idf.get(feature)

@@ -18,7 +18,7 @@ from anyascii import anyascii
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _URL = re.compile(
-    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|help|info|xyz|top|site|online|app|link|ly|me|ru|pl|de|fr|bet|vip|cc|co|biz|ws)(?:/\S*)?\b"
+    r"(?i)\b(?:https?://|www\.)\S+|\b[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|io|help|info|xyz|top|site|online|app|link|ly|me|ru|pl|de|fr|bet|vip|cc|co|biz|ws|click|club|shop|store|space|icu|buzz|cam|uk|eu|tk|pw|su|ua|cz|nl|gg|tv)(?:/\S*)?\b"
 )
 _MENTION = re.compile(r"(?<!\w)@\w{1,64}")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)

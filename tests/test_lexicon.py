@@ -193,9 +193,29 @@ def test_multiword_terms_match_consecutive_words() -> None:
 
 
 def test_polish_age_question_in_either_case_is_about_age() -> None:
-    """"ile lat" and the genitive after "od" ("od ilu lat") ask the same thing."""
+    """Both "ile lat" and the genitive after "od" ("od ilu lat") ask the same thing."""
     assert "age" in text_concepts("ile lat trzeba mieć")
     assert "age" in text_concepts("od ilu lat wolno")
+
+
+def test_bonus_for_new_players_is_the_welcome_concept_in_five_languages() -> None:
+    for text in (
+        "any signup bonus for me?",
+        "co dostaje nowy gracz?",
+        "бонус новому игроку есть?",
+        "gibt es einen Anmeldebonus?",
+        "un bonus d'inscription ?",
+    ):
+        assert "welcome" in text_concepts(text), text
+
+
+def test_foreign_travel_passport_is_a_document() -> None:
+    assert "document" in concepts("загранпаспорт")
+    assert "document" in concepts("zagranpasporta")
+
+
+def test_french_retirable_is_about_withdrawal() -> None:
+    assert "withdrawal" in concepts("retirable")
 
 
 def test_german_compounds_carry_every_part() -> None:

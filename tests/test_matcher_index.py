@@ -13,7 +13,7 @@ import faq.matcher as matcher
 from faq.lexicon import load_lexicon
 from faq.loader import load_faq_dir
 from faq.matcher import FaqIndex, Featuriser
-from faq.model import Faq
+from faq.model import Faq, FaqEntry
 from faq.normalise import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,3 +68,23 @@ def test_a_trimmed_cache_gives_the_same_index(
     monkeypatch.setattr(matcher, "FAQ_TEXT_CACHE_SIZE", 10)
     after = FaqIndex(faqs[0], featuriser)  # trims first: every text is read again
     assert _rankings(after) == before
+
+
+def _entry(entry_id: str, question: str, answer: str) -> FaqEntry:
+    return FaqEntry(id=entry_id, questions={"en": (question,)}, answer={"en": answer})
+
+
+def test_a_fact_only_an_answer_states_points_to_that_entry() -> None:
+    """A terse FAQ asks "How do I register?" and states the minimum age only in the answer:
+    a player asking about age must find that entry, not nothing (escalated as no match)."""
+    faq = Faq(
+        entries=(
+            _entry("signup", "How do I register?", "Fill in the form. You must be 18 or older."),
+            _entry("limits", "How do I limit my play?", "Set a daily deposit cap in Settings."),
+            _entry("payouts", "How long do payouts take?", "Up to 3 business days."),
+        ),
+        languages=("en",),
+    )
+    index = FaqIndex(faq, Featuriser(load_lexicon()))
+    ranked = index.rank(normalise("is there a minimum age?"), "en")
+    assert ranked and ranked[0].entry_id == "signup"

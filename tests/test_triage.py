@@ -206,9 +206,7 @@ def test_fraud_reports_escalate_in_each_language(triage: Triage, text: str) -> N
         ("fr", "je reçois un code que je n'ai pas demandé"),
     ),
 )
-def test_account_takeover_told_without_the_word_hacked_is_fraud(
-    triage: Triage, text: str
-) -> None:
+def test_account_takeover_told_without_the_word_hacked_is_fraud(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) == "fraud"
 
 
@@ -639,6 +637,8 @@ def test_thanks_in_languages_the_faq_lacks_are_small_talk(text: str) -> None:
         ("ru", "бесплатные фриспины всем! заходи на orbit-halyava.ru"),
         ("de", "Kostenloser Bonus für alle, hol ihn dir auf orbit-geschenk.xyz"),
         ("fr", "Cadeau : 100 tours gratuits, connectez-vous sur orbit-cadeaux.top"),
+        ("de", "Jetzt 50 Freispiele sichern, einloggen bei orbit-jackpot.click"),
+        ("pl", "odbierz darmowy bonus 300 zł tutaj: orbita-wygrana.club"),
     ),
 )
 def test_prize_and_call_to_act_with_a_link_is_spam(triage: Triage, text: str) -> None:
