@@ -36,6 +36,9 @@ class Lexicon:
     phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     concepts: tuple[str, ...] = ()
+    intents: frozenset[str] = frozenset()
+    """Concepts that name what a question asks (how long, why) rather than what it is
+    about: the matcher weighs them more (see ``faq.matcher.INTENT_BOOST``)."""
     _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
         default_factory=dict
     )
@@ -148,8 +151,20 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         for index, term in enumerate(terms):
             where = f"{path}:{line_of(terms, index)}"
             _add_term(lexicon, str(concept), str(term).strip(), where)
+    lexicon.intents = _intents(document, concepts, path)
     lexicon.build_indexes()
     return lexicon
+
+
+def _intents(document: LineDict, concepts: LineDict, path: Path) -> frozenset[str]:
+    intents = document.get("intents", LineList())
+    if not isinstance(intents, LineList):
+        raise LexiconError(f"{path}:{line_of(document, 'intents')}: 'intents' needs a list")
+    for index, name in enumerate(intents):
+        if str(name) not in concepts:
+            where = f"{path}:{line_of(intents, index)}"
+            raise LexiconError(f"{where}: intent '{name}' is not a concept")
+    return frozenset(str(name) for name in intents)
 
 
 def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:

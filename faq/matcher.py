@@ -44,6 +44,9 @@ ANSWER_WEIGHT = 0.25
 """How much an entry's answer text describes it, next to its example questions."""
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
+INTENT_BOOST = 1.25
+"""On top of CONCEPT_BOOST for the lexicon's ``intents`` (how long, why): in "how long
+until a payout reaches my card?" the question is the time, the card a detail."""
 FUZZY_SHORTLIST = 6
 FAQ_TEXT_CACHE_SIZE = 200_000
 WORD_FEATURE_CACHE_SIZE = 200_000
@@ -165,6 +168,12 @@ class Featuriser:
             self._faq_text_cache.clear()
             self._feature_ids.clear()
             self._feature_names.clear()
+
+    def boost(self, feature: str) -> float:
+        """How much more than a plain word a feature weighs, whatever its rarity."""
+        if not feature.startswith("c:"):
+            return 1.0
+        return CONCEPT_BOOST * (INTENT_BOOST if feature[2:] in self._lexicon.intents else 1.0)
 
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
@@ -305,7 +314,7 @@ class FaqIndex:
             np.isin(known_ids, answer_only), answer_frequency, document_frequency
         )
         idf = np.log((entry_count + 1) / (document_frequency + 0.5))
-        weight_of = idf * np.where([n.startswith("c:") for n in names], CONCEPT_BOOST, 1.0)
+        weight_of = idf * np.fromiter(map(self.featuriser.boost, names), np.float64, width)
         self._idf = dict(zip(names, idf.tolist(), strict=True))
         self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
         example_weights = _unit_rows(rows, weight_of[columns], example_count)
@@ -348,7 +357,7 @@ class FaqIndex:
         idf = self._idf.get(feature)
         if idf is None:
             idf = 0.0 if known_only else self._unknown_idf
-        return idf * (CONCEPT_BOOST if feature.startswith("c:") else 1.0)
+        return idf * self.featuriser.boost(feature)
 
     def _vector(self, features: set[str], known_only: bool = False) -> Vector:
         return _normalise_vector(

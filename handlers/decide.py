@@ -126,11 +126,11 @@ class SmallTalk:
         vocabulary = frozenset().union(*self.words.values())
         if any(k not in vocabulary for k in keys):
             return None
-        if any(
-            k in self.words.get("thanks", ()) and k not in self.words.get("greeting", ())
-            for k in keys
-        ):
+        greeting, thanks = self.words.get("greeting", frozenset()), self.words.get("thanks", ())
+        if any(k in thanks and k not in greeting for k in keys):
             return "thanks"
+        if any(k not in greeting and k not in thanks for k in keys):
+            return None  # a with_thanks word without a thank-you: "help!" is not courtesy
         return "greeting"
 
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from pathlib import Path
 
 import pytest
 
-from faq.lexicon import DEFAULT_LEXICON, Lexicon, load_lexicon
+from faq.lexicon import DEFAULT_LEXICON, Lexicon, LexiconError, load_lexicon
 from faq.normalise import ascii_key, fold, normalise
 from faq.yaml_lines import parse_yaml
 
@@ -218,6 +219,13 @@ def test_french_retirable_is_about_withdrawal() -> None:
     assert "withdrawal" in concepts("retirable")
 
 
+def test_asking_why_is_one_concept_in_five_languages() -> None:
+    """A question like "why must I verify first?" differs from "which documents?" by its why."""
+    for word in ("why", "dlaczego", "czemu", "почему", "pochemu", "warum", "wieso", "pourquoi"):
+        assert concepts(word) == {"reason"}, word
+    assert "reason" in text_concepts("how come my bonus is gone")
+
+
 def test_german_compounds_carry_every_part() -> None:
     assert {"welcome", "bonus"} <= concepts("Willkommensbonus")
     assert {"minimum", "deposit"} <= concepts("Mindesteinzahlung")
@@ -340,3 +348,16 @@ def test_german_compounds_are_read_as_both_words() -> None:
         ("Auszahlungen", {"withdrawal"}),
     ):
         assert concepts(word) == expected, word
+
+
+def test_intents_must_name_concepts_and_errors_give_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(
+        "intents: [duration, reason]\nconcepts:\n  duration: [how long]\n", encoding="utf-8"
+    )
+    with pytest.raises(LexiconError, match=r"lexicon\.yaml:1: intent 'reason' is not a concept"):
+        load_lexicon(path)
+
+
+def test_shipped_intents_are_how_long_and_why() -> None:
+    assert lexicon().intents == {"duration", "reason"}

@@ -88,3 +88,19 @@ def test_a_fact_only_an_answer_states_points_to_that_entry() -> None:
     index = FaqIndex(faq, Featuriser(load_lexicon()))
     ranked = index.rank(normalise("is there a minimum age?"), "en")
     assert ranked and ranked[0].entry_id == "signup"
+
+
+def test_how_long_outweighs_the_method_it_mentions() -> None:
+    """The asked-about time picks the entry; the bank account is a detail of it. With
+    intents weighing like any concept, the methods entry (which names bank accounts) won."""
+    faq = Faq(
+        entries=(
+            _entry("payout-time", "Payout processing times", "Up to 3 business days."),
+            _entry("payout-methods", "Cash out to card, bank account or Skrill", "All three."),
+            _entry("deposit-methods", "Can I deposit with my card?", "Visa or Mastercard."),
+        ),
+        languages=("en",),
+    )
+    index = FaqIndex(faq, Featuriser(load_lexicon()))
+    ranked = index.rank(normalise("how long for a payout to my bank account?"), "en")
+    assert ranked[0].entry_id == "payout-time"

@@ -293,6 +293,8 @@ def test_document_questions_are_not_documents(triage: Triage, text: str) -> None
         ("en", "my cashout of 320 EUR on 3 March was declined"),
         ("pl", "wypłata na 900 zł z dnia 4.02 została anulowana"),
         ("pl", "co z numerem zgłoszenia 48213?"),
+        ("pl", "od rana mam zablokowane konto, co się stało?"),
+        ("pl", "dlaczego mam wstrzymaną wypłatę?"),
         ("de", "meine Auszahlung über 700 € vom 8. Mai wurde abgelehnt"),
         ("fr", "mon paiement de 150 € du 9 mars a été annulé"),
     ),
@@ -317,6 +319,20 @@ def test_account_specific_disputes_escalate(triage: Triage, text: str) -> None:
     ),
 )
 def test_withdrawal_questions_are_not_account_disputes(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "locked out after three failed logins, how do I get back in?"),
+        ("pl", "konto zablokowane po błędnych logowaniach, co teraz?"),
+        ("ru", "после неудачных попыток входа аккаунт заблокирован, что делать?"),
+        ("de", "nach mehreren fehlgeschlagenen Anmeldungen ist mein Konto gesperrt"),
+        ("fr", "mon compte est bloqué après trop d'essais de connexion"),
+    ),
+)
+def test_account_locked_by_failed_logins_is_not_a_dispute(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) is None
 
 
@@ -595,6 +611,34 @@ def test_greetings_are_small_talk(text: str) -> None:
 )
 def test_thanks_are_small_talk(text: str) -> None:
     assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "thanks for the quick help!"),
+        ("pl", "dziękuję za pomoc, już działa"),
+        ("ru", "спасибо за помощь, все получилось"),
+        ("de", "danke für die Hilfe, jetzt funktioniert es"),
+        ("fr", "merci pour l'aide, tout est réglé"),
+    ),
+)
+def test_thanks_for_the_help_is_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "help!"),
+        ("pl", "pomoc"),
+        ("ru", "помощь"),
+        ("de", "hallo, Hilfe"),
+        ("fr", "bonjour, aide"),
+    ),
+)
+def test_a_cry_for_help_without_thanks_is_not_small_talk(text: str) -> None:
+    assert SmallTalk.load().classify(normalise(text)) is None
 
 
 @pytest.mark.parametrize(
