@@ -39,6 +39,10 @@ class Lexicon:
     intents: frozenset[str] = frozenset()
     """Concepts that name what a question asks (how long, why) rather than what it is
     about: the matcher weighs them more (see ``faq.matcher.INTENT_BOOST``)."""
+    topics: frozenset[str] = frozenset()
+    """Concepts that name what a message is about (a deposit, verification, a bonus): an
+    entry that never names one the message names is a worse fit for it (see
+    ``faq.matcher.TOPIC_MISS_PENALTY``)."""
     _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
         default_factory=dict
     )
@@ -151,20 +155,22 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
         for index, term in enumerate(terms):
             where = f"{path}:{line_of(terms, index)}"
             _add_term(lexicon, str(concept), str(term).strip(), where)
-    lexicon.intents = _intents(document, concepts, path)
+    lexicon.intents = _concept_list(document, "intents", concepts, path)
+    lexicon.topics = _concept_list(document, "topics", concepts, path)
     lexicon.build_indexes()
     return lexicon
 
 
-def _intents(document: LineDict, concepts: LineDict, path: Path) -> frozenset[str]:
-    intents = document.get("intents", LineList())
-    if not isinstance(intents, LineList):
-        raise LexiconError(f"{path}:{line_of(document, 'intents')}: 'intents' needs a list")
-    for index, name in enumerate(intents):
+def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:
+    """A top-level list of concept names (``intents``, ``topics``), each checked to exist."""
+    names = document.get(key, LineList())
+    if not isinstance(names, LineList):
+        raise LexiconError(f"{path}:{line_of(document, key)}: '{key}' needs a list")
+    for index, name in enumerate(names):
         if str(name) not in concepts:
-            where = f"{path}:{line_of(intents, index)}"
-            raise LexiconError(f"{where}: intent '{name}' is not a concept")
-    return frozenset(str(name) for name in intents)
+            where = f"{path}:{line_of(names, index)}"
+            raise LexiconError(f"{where}: '{name}' in {key} is not a concept")
+    return frozenset(str(name) for name in names)
 
 
 def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:

@@ -44,6 +44,9 @@ ANSWER_WEIGHT = 0.25
 """How much an entry's answer text describes it, next to its example questions."""
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
+TOPIC_MISS_PENALTY = 0.2
+"""An entry loses up to this share of its similarity when it never names (in questions or
+answers) the lexicon ``topics`` a message names, in proportion to their weight there."""
 INTENT_BOOST = 1.25
 """On top of CONCEPT_BOOST for the lexicon's ``intents`` (how long, why): in "how long
 until a payout reaches my card?" the question is the time, the card a detail."""
@@ -174,6 +177,9 @@ class Featuriser:
         if not feature.startswith("c:"):
             return 1.0
         return CONCEPT_BOOST * (INTENT_BOOST if feature[2:] in self._lexicon.intents else 1.0)
+
+    def is_topic(self, feature: str) -> bool:
+        return feature.startswith("c:") and feature[2:] in self._lexicon.topics
 
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
@@ -339,6 +345,13 @@ class FaqIndex:
         self._columns = dict(zip(names, range(width), strict=True))
         self._examples = _Postings(rows, columns, example_weights, example_count, width)
         self._centroids = _Postings(c_rows, c_columns, c_weights, entry_count, width)
+        self._is_topic = np.fromiter(map(featuriser.is_topic, names), bool, width)
+        self._entry_topics: list[set[int]] = [set() for _ in range(entry_count)]
+        on_topic = self._is_topic[c_columns]
+        for row, column in zip(
+            c_rows[on_topic].tolist(), c_columns[on_topic].tolist(), strict=True
+        ):
+            self._entry_topics[row].add(column)
         self._entry_starts = starts
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
@@ -377,8 +390,14 @@ class FaqIndex:
         count = min(FUZZY_SHORTLIST, len(blended))
         shortlist = np.argpartition(-blended, count - 1)[:count]
         scored: list[tuple[float, int, int, float]] = []
+        topic_weights = [(column, w * w) for column, w in query if self._is_topic[column]]
+        topic_total = sum(w for _, w in topic_weights)
         for entry_index in shortlist.tolist():
             similarity = float(blended[entry_index])
+            if topic_total:
+                named = self._entry_topics[entry_index]
+                missed = sum(w for column, w in topic_weights if column not in named)
+                similarity *= 1 - TOPIC_MISS_PENALTY * missed / topic_total
             if similarity <= 0:
                 continue
             start, end = int(self._entry_starts[entry_index]), int(self._entry_ends[entry_index])

@@ -100,17 +100,37 @@ def without_links(text: str) -> str:
     return text
 
 
+_MINUTES = re.compile(r"(\d+)(mins?)")
+
+
+def _with_minutes_spelled_out(words: tuple[str, ...]) -> tuple[str, ...]:
+    """Read "15 min" and "15min" as minutes, not "min" (minimum): a player saying when
+    they paid must not read as asking for a minimum deposit."""
+    if not any("min" in w for w in words):
+        return words
+    spelled: list[str] = []
+    for word in words:
+        split = _MINUTES.fullmatch(word)
+        if split:
+            spelled.extend((split[1], "minutes"))
+        elif word in ("min", "mins") and spelled and spelled[-1].isdigit():
+            spelled.append("minutes")
+        else:
+            spelled.append(word)
+    return tuple(spelled)
+
+
 def words_of(raw: str) -> tuple[str, ...]:
     """Just the folded words, for FAQ text we wrote ourselves: building the index reads
     tens of thousands of questions and needs none of the player-text signals. Words are
     folded one by one through a cache (a large FAQ repeats its vocabulary endlessly)."""
     text = without_links(visible_text(raw))
     if text.isascii():
-        return tuple(_WORD.findall(text.lower()))
+        return _with_minutes_spelled_out(tuple(_WORD.findall(text.lower())))
     words: list[str] = []
     for word in _WORD.findall(_COMBINING.sub("", text)):  # a lone accent must not split a word
         words.extend(_folded_words(word))
-    return tuple(words)
+    return _with_minutes_spelled_out(tuple(words))
 
 
 @lru_cache(maxsize=65536)
@@ -129,7 +149,7 @@ def normalise(raw: str) -> Normalised:
     unlinked = without_links(text)
     emoji = tuple(_EMOJI.findall(unlinked))
     folded = _SPACES.sub(" ", fold(unlinked)).strip()
-    words = tuple(_WORD.findall(folded))
+    words = _with_minutes_spelled_out(tuple(_WORD.findall(folded)))
     ascii_text = ascii_text_of(words)
     letter_count = len(_LETTER.findall(unlinked))
     upper_count = len(_UPPER.findall(unlinked))

@@ -355,9 +355,16 @@ def test_intents_must_name_concepts_and_errors_give_the_line(tmp_path: Path) -> 
     path.write_text(
         "intents: [duration, reason]\nconcepts:\n  duration: [how long]\n", encoding="utf-8"
     )
-    with pytest.raises(LexiconError, match=r"lexicon\.yaml:1: intent 'reason' is not a concept"):
+    with pytest.raises(
+        LexiconError, match=r"lexicon\.yaml:1: 'reason' in intents is not a concept"
+    ):
         load_lexicon(path)
 
 
 def test_shipped_intents_are_how_long_and_why() -> None:
     assert lexicon().intents == {"duration", "reason"}
+
+
+def test_shipped_topics_include_money_in_and_out_and_verification() -> None:
+    assert {"deposit", "withdrawal", "verification", "bonus"} <= lexicon().topics
+    assert not lexicon().topics & lexicon().intents

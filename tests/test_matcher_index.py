@@ -104,3 +104,23 @@ def test_how_long_outweighs_the_method_it_mentions() -> None:
     index = FaqIndex(faq, Featuriser(load_lexicon()))
     ranked = index.rank(normalise("how long for a payout to my bank account?"), "en")
     assert ranked[0].entry_id == "payout-time"
+
+
+def test_an_entry_that_never_names_the_message_topic_fits_it_less() -> None:
+    """A message worded like the verification-status entry ("still not there, is that
+    normal?") but about a deposit goes to the entry about deposits (lexicon topics)."""
+    faq = Faq(
+        entries=(
+            _entry(
+                "verification-time",
+                "My check is still pending, is that normal?",
+                "Checks take up to 24 hours.",
+            ),
+            _entry("deposit-missing", "Deposit not credited", "Card payments show in minutes."),
+            _entry("bonus-rules", "How do bonus rules work?", "Wager x35."),
+        ),
+        languages=("en",),
+    )
+    index = FaqIndex(faq, Featuriser(load_lexicon()))
+    message = "deposited by card an hour ago and it is still not there, is that normal?"
+    assert index.rank(normalise(message), "en")[0].entry_id == "deposit-missing"

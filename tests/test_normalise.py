@@ -6,11 +6,19 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from faq.normalise import _WORD, fold, visible_text, without_links, words_of
+from faq.normalise import (
+    _WORD,
+    _with_minutes_spelled_out,
+    fold,
+    normalise,
+    visible_text,
+    without_links,
+    words_of,
+)
 
 
 def _folding_the_whole_text(raw: str) -> tuple[str, ...]:
-    return tuple(_WORD.findall(fold(without_links(visible_text(raw)))))
+    return _with_minutes_spelled_out(tuple(_WORD.findall(fold(without_links(visible_text(raw))))))
 
 
 @given(st.text())
@@ -21,3 +29,17 @@ def test_word_by_word_folding_reads_like_whole_text_folding(raw: str) -> None:
 def test_accents_ligatures_and_scripts_fold_alike() -> None:
     for raw in ("Wypłata ŁÓDŹ", "Straße ﬁnance", "a\u0301b\u0327c", "ёлка Їжак", "İstanbul"):
         assert words_of(raw) == _folding_the_whole_text(raw), raw
+
+
+def test_minutes_after_a_number_are_not_min_for_minimum() -> None:
+    assert normalise("paid 15 min ago").words == ("paid", "15", "minutes", "ago")
+    assert normalise("vor 10min eingezahlt").words == ("vor", "10", "minutes", "eingezahlt")
+    assert normalise("min deposit?").words == ("min", "deposit")
+    assert words_of("Card payments arrive within 5 mins") == (
+        "card",
+        "payments",
+        "arrive",
+        "within",
+        "5",
+        "minutes",
+    )
