@@ -226,6 +226,16 @@ def test_asking_why_is_one_concept_in_five_languages() -> None:
     assert "reason" in text_concepts("how come my bonus is gone")
 
 
+def test_everyday_english_for_deposit_and_missing() -> None:
+    assert "deposit" in text_concepts("how little can I put in")
+    assert "missing" in text_concepts("the free spins never showed up")
+
+
+def test_a_phone_bill_is_proof_of_address_not_a_phone_line() -> None:
+    assert concepts("Handyrechnung") == {"proof_of_address"}
+    assert concepts("Telefonrechnung") == {"proof_of_address"}
+
+
 def test_german_compounds_carry_every_part() -> None:
     assert {"welcome", "bonus"} <= concepts("Willkommensbonus")
     assert {"minimum", "deposit"} <= concepts("Mindesteinzahlung")

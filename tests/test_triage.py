@@ -204,6 +204,12 @@ def test_fraud_reports_escalate_in_each_language(triage: Triage, text: str) -> N
         ("de", "ich bekomme einen Code, den ich nicht angefordert habe"),
         ("fr", "il y a une carte que je ne connais pas dans mon profil"),
         ("fr", "je reçois un code que je n'ai pas demandé"),
+        ("en", "three charges from you on my card and I don't even have an account"),
+        ("pl", "widzę obciążenia od was na karcie, a nie mam u was konta"),
+        ("pl", "złożyłem reklamację w banku i cofam te wpłaty"),
+        ("ru", "списания с карты от вас, а у меня нет аккаунта"),
+        ("de", "ich lasse die Zahlungen über die Bank zurückbuchen"),
+        ("fr", "des prélèvements de chez vous alors que je n'ai pas de compte"),
     ),
 )
 def test_account_takeover_told_without_the_word_hacked_is_fraud(triage: Triage, text: str) -> None:
@@ -243,6 +249,7 @@ def test_card_and_security_questions_are_not_fraud(triage: Triage, text: str) ->
         ("de", "anbei mein Kontoauszug"),
         ("fr", "j'ai envoyé ma pièce d'identité hier"),
         ("fr", "voici mon justificatif de domicile"),
+        ("fr", "voilà mon passeport, pouvez-vous valider ?"),
     ),
 )
 def test_player_saying_documents_were_sent_escalates_as_documents(
@@ -349,6 +356,7 @@ def test_account_locked_by_failed_logins_is_not_a_dispute(triage: Triage, text: 
     "text",
     cases(
         ("en", "you are a bunch of scammers"),
+        ("en", "you clowns still have not answered me"),
         ("en", "thieves, give me my money back"),
         ("en", "I'll post about this everywhere, everyone will know"),
         ("pl", "oszuści, oddajcie kasę"),
@@ -476,6 +484,9 @@ def test_crypto_payment_question_is_not_spam(triage: Triage, text: str) -> None:
         ("cs", "kdo vyhraje hokej dnes večer?"),
         ("pl", "opłaca się teraz kupić bitcoina?"),
         ("ru", "стоит ли сейчас купить биткоин?"),
+        ("en", "can you recommend a payday loan?"),
+        ("pl", "gdzie wziąć szybką pożyczkę?"),
+        ("ru", "где взять займ до зарплаты?"),
         ("fr", "proposition de partenariat pour votre casino"),
     ),
 )
@@ -491,6 +502,9 @@ def test_sports_odds_and_business_offers_are_off_topic(triage: Triage, text: str
         ("ru", "какой коэффициент отыгрыша у бонуса?"),
         ("pl", "kto wygra turniej slotowy w tym tygodniu?"),
         ("pl", "czy mogę kupić krypto, żeby wpłacić?"),
+        ("pl", "czy mogę wpłacić kartą kredytową?"),
+        ("de", "kann ich mit Kreditkarte einzahlen?"),
+        ("ru", "сколько займёт вывод на карту?"),
         ("de", "welche Auszahlungsquote hat das Spiel?"),
         ("fr", "de mon côté le dépôt ne passe pas, pourquoi ?"),
     ),
