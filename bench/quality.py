@@ -1,10 +1,11 @@
 """Answer quality on every labelled set at hand, per language, with the live decision code.
 
 Sets: the shared dev set (``../shared/eval``, scored with its own ``score.py``) and the
-five sets in ``bench/sets/``. Each of those was written by a separate writer who saw only
+eight sets in ``bench/sets/``. Each of those was written by a separate writer who saw only
 the taxonomy, never our FAQ, lexicon or rules: a fictional casino's FAQ in another style
 (full questions; noun phrases; long marketing sentences; help-centre headings mixed with
-questions; a sparse FAQ whose facts sit only in the answers) and 250-300 labelled player
+questions; a sparse FAQ whose facts sit only in the answers; informal; compliance headings;
+ticket-style) and 250-300 labelled player
 messages. They stand in for the held-out set, whose FAQ is worded differently from ours.
 Once a set's failures have been read it is no longer held out: its figures flatter us.
 Messages within ratio 80 of a dev-set sentence were removed from them.
