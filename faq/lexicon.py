@@ -127,14 +127,16 @@ class Lexicon:
         return frozenset(self.prefixes[term] if is_prefix else self.exact[term])
 
     def phrase_concepts(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
-        """(index of the phrase's first word, concept) for the lexicon phrases in ``keys``."""
+        """(index of a word, concept) for every word of the lexicon phrases in ``keys``: the
+        phrase explains each of its words, so none of them adds its own stem as well."""
         hits: list[tuple[int, str]] = []
         if self._phrase_openings.isdisjoint(itertools.pairwise(keys)):
             return hits  # most texts: set operations in C instead of a lookup per word
         for index, key in enumerate(keys):
             for phrase, concepts in self._phrases_by_first.get(key, ()):
                 if keys[index : index + len(phrase)] == phrase:
-                    hits.extend((index, c) for c in concepts)
+                    covered = range(index, index + len(phrase))
+                    hits.extend((i, c) for i in covered for c in concepts)
         return hits
 
 

@@ -124,7 +124,7 @@ class Featuriser:
         features.update("c:" + concept for _, concept in phrase_hits)
         in_phrase = {index for index, _ in phrase_hits}
         for index, info in enumerate(infos):
-            if info.is_concept or index not in in_phrase:  # a phrase explains its first word
+            if info.is_concept or index not in in_phrase:  # a phrase explains its words
                 features.update(info.features)
         return features, keys
 

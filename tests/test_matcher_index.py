@@ -124,3 +124,12 @@ def test_an_entry_that_never_names_the_message_topic_fits_it_less() -> None:
     index = FaqIndex(faq, Featuriser(load_lexicon()))
     message = "deposited by card an hour ago and it is still not there, is that normal?"
     assert index.rank(normalise(message), "en")[0].entry_id == "deposit-missing"
+
+
+def test_a_phrase_explains_all_its_words() -> None:
+    """The phrase "w trakcie" (in progress) is the pending concept; "trakcie" adds no stem
+    of its own, so a phrase weighs like the one idea it is."""
+    featuriser = Featuriser(load_lexicon())
+    features = featuriser.features(normalise("weryfikacja w trakcie").words, "pl")
+    assert "c:pending" in features
+    assert not any(f.startswith("w:trak") for f in features)

@@ -304,6 +304,7 @@ def test_document_questions_are_not_documents(triage: Triage, text: str) -> None
         ("pl", "dlaczego mam wstrzymaną wypłatę?"),
         ("en", "status of payout #AB-77120 please"),
         ("pl", "co z moją wypłatą nr 55102?"),
+        ("ru", "проверьте номер заявки 40217, деньги не пришли"),
         ("de", "meine Auszahlung mit Vorgangs-ID 12-889104 hängt"),
         ("it", "il mio prelievo è stato bloccato, perché?"),
         ("es", "mi retiro de 300 euros fue rechazado"),
