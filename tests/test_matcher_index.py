@@ -70,60 +70,51 @@ def test_a_trimmed_cache_gives_the_same_index(
     assert _rankings(after) == before
 
 
-def _entry(entry_id: str, question: str, answer: str) -> FaqEntry:
-    return FaqEntry(id=entry_id, questions={"en": (question,)}, answer={"en": answer})
+def _top_entry(entries: list[tuple[str, str, str]], message: str) -> str | None:
+    """The entry ranked first for ``message`` in an English FAQ of (id, question, answer)."""
+    faq = Faq(
+        entries=tuple(
+            FaqEntry(id=entry_id, questions={"en": (question,)}, answer={"en": answer})
+            for entry_id, question, answer in entries
+        ),
+        languages=("en",),
+    )
+    ranked = FaqIndex(faq, Featuriser(load_lexicon())).rank(normalise(message), "en")
+    return ranked[0].entry_id if ranked else None
 
 
 def test_a_fact_only_an_answer_states_points_to_that_entry() -> None:
     """A terse FAQ asks "How do I register?" and states the minimum age only in the answer:
     a player asking about age must find that entry, not nothing (escalated as no match)."""
-    faq = Faq(
-        entries=(
-            _entry("signup", "How do I register?", "Fill in the form. You must be 18 or older."),
-            _entry("limits", "How do I limit my play?", "Set a daily deposit cap in Settings."),
-            _entry("payouts", "How long do payouts take?", "Up to 3 business days."),
-        ),
-        languages=("en",),
-    )
-    index = FaqIndex(faq, Featuriser(load_lexicon()))
-    ranked = index.rank(normalise("is there a minimum age?"), "en")
-    assert ranked and ranked[0].entry_id == "signup"
+    entries = [
+        ("signup", "How do I register?", "Fill in the form. You must be 18 or older."),
+        ("limits", "How do I limit my play?", "Set a daily deposit cap in Settings."),
+        ("payouts", "How long do payouts take?", "Up to 3 business days."),
+    ]
+    assert _top_entry(entries, "is there a minimum age?") == "signup"
 
 
 def test_how_long_outweighs_the_method_it_mentions() -> None:
     """The asked-about time picks the entry; the bank account is a detail of it. With
     intents weighing like any concept, the methods entry (which names bank accounts) won."""
-    faq = Faq(
-        entries=(
-            _entry("payout-time", "Payout processing times", "Up to 3 business days."),
-            _entry("payout-methods", "Cash out to card, bank account or Skrill", "All three."),
-            _entry("deposit-methods", "Can I deposit with my card?", "Visa or Mastercard."),
-        ),
-        languages=("en",),
-    )
-    index = FaqIndex(faq, Featuriser(load_lexicon()))
-    ranked = index.rank(normalise("how long for a payout to my bank account?"), "en")
-    assert ranked[0].entry_id == "payout-time"
+    entries = [
+        ("payout-time", "Payout processing times", "Up to 3 business days."),
+        ("payout-methods", "Cash out to card, bank account or Skrill", "All three."),
+        ("deposit-methods", "Can I deposit with my card?", "Visa or Mastercard."),
+    ]
+    assert _top_entry(entries, "how long for a payout to my bank account?") == "payout-time"
 
 
 def test_an_entry_that_never_names_the_message_topic_fits_it_less() -> None:
     """A message worded like the verification-status entry ("still not there, is that
     normal?") but about a deposit goes to the entry about deposits (lexicon topics)."""
-    faq = Faq(
-        entries=(
-            _entry(
-                "verification-time",
-                "My check is still pending, is that normal?",
-                "Checks take up to 24 hours.",
-            ),
-            _entry("deposit-missing", "Deposit not credited", "Card payments show in minutes."),
-            _entry("bonus-rules", "How do bonus rules work?", "Wager x35."),
-        ),
-        languages=("en",),
-    )
-    index = FaqIndex(faq, Featuriser(load_lexicon()))
+    entries = [
+        ("verification-time", "My check is still pending, is that normal?", "Up to 24 hours."),
+        ("deposit-missing", "Deposit not credited", "Card payments show in minutes."),
+        ("bonus-rules", "How do bonus rules work?", "Wager x35."),
+    ]
     message = "deposited by card an hour ago and it is still not there, is that normal?"
-    assert index.rank(normalise(message), "en")[0].entry_id == "deposit-missing"
+    assert _top_entry(entries, message) == "deposit-missing"
 
 
 def test_a_phrase_explains_all_its_words() -> None:
