@@ -246,6 +246,12 @@ def _answer_columns(
     return answer_of[known], columns[known]
 
 
+def _entries_per_column(entries: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
+    """How many distinct entries have each column, from (entry, column) pairs."""
+    pairs = np.unique(entries * width + columns)
+    return np.bincount(pairs % width, minlength=width)
+
+
 def _summed(
     rows: np.ndarray, columns: np.ndarray, weights: np.ndarray, width: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -308,14 +314,12 @@ class FaqIndex:
         entry_of_row = np.repeat(np.arange(entry_count), examples_per_entry)[rows]
         # Document frequency counts entries, not questions: a word in every entry ("how",
         # "jak", "wie") says nothing about which entry is meant, whatever its language.
-        entry_pairs = np.unique(entry_of_row * width + columns)
-        document_frequency = np.bincount(entry_pairs % width, minlength=width)
+        document_frequency = _entries_per_column(entry_of_row, columns, width)
         # A concept only answers name counts the entries whose answers name it: "18" in
         # one answer makes an age question point there rather than dilute as unknown.
         answer_of, answer_columns = _answer_columns(answers, known_ids)
         answer_entries = np.fromiter((entry for entry, _, _ in answers), np.int64, len(answers))
-        answer_pairs = np.unique(answer_entries[answer_of] * width + answer_columns)
-        answer_frequency = np.bincount(answer_pairs % width, minlength=width)
+        answer_frequency = _entries_per_column(answer_entries[answer_of], answer_columns, width)
         document_frequency = np.where(
             np.isin(known_ids, answer_only), answer_frequency, document_frequency
         )
