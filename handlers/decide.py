@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 from faq.langid import LanguageGuess, LanguageIdentifier
@@ -119,12 +120,16 @@ class SmallTalk:
             words[kind] = frozenset(k for k in keys if k)
         return cls(words)
 
+    @cached_property
+    def _vocabulary(self) -> frozenset[str]:
+        """Every small-talk word: built once, not for every message."""
+        return frozenset().union(*self.words.values())
+
     def classify(self, norm: Normalised) -> str | None:
         keys = [k for k in (ascii_key(w) for w in norm.words) if k]
         if not keys:
             return "greeting" if norm.emoji or norm.mentions else None
-        vocabulary = frozenset().union(*self.words.values())
-        if any(k not in vocabulary for k in keys):
+        if any(k not in self._vocabulary for k in keys):
             return None
         greeting, thanks = self.words.get("greeting", frozenset()), self.words.get("thanks", ())
         if any(k in thanks and k not in greeting for k in keys):
