@@ -159,7 +159,7 @@ class Featuriser:
                 if feature not in ids:
                     ids[feature] = len(self._feature_names)
                     self._feature_names.append(feature)
-            cached = (tuple(ids[f] for f in features), " ".join(k for k in keys if k))
+            cached = (tuple(map(ids.__getitem__, features)), " ".join(filter(None, keys)))
             self._faq_text_cache[cache_key] = cached
         return cached
 

@@ -62,10 +62,15 @@ class Normalised:
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, keeping the script (``wypłata`` → ``wyplata``)."""
-    lowered = text.casefold()
-    if lowered.isascii():
-        return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered.translate(_SPECIAL_FOLDS))
+    return without_diacritics(text.casefold())
+
+
+def without_diacritics(text: str) -> str:
+    """Diacritics stripped, case kept: also how rules written with ``й`` or ``ł`` are
+    brought to the folded form the text they run over has (case matters in a regex)."""
+    if text.isascii():
+        return text
+    decomposed = unicodedata.normalize("NFKD", text.translate(_SPECIAL_FOLDS))
     return unicodedata.normalize("NFC", _COMBINING.sub("", decomposed))
 
 
@@ -101,18 +106,22 @@ def without_links(text: str) -> str:
 
 
 _MINUTES = re.compile(r"(\d+)(mins?)")
+_CLOCK = re.compile(r"\d{1,2}(?:am|pm)")
+_UNIT_AFTER_NUMBER = re.compile(r"\d(?:min|am|pm)")
 
 
 def _with_minutes_spelled_out(words: tuple[str, ...]) -> tuple[str, ...]:
     """Read "15 min" and "15min" as minutes, not "min" (minimum): a player saying when
-    they paid must not read as asking for a minimum deposit."""
-    if not any("min" in w for w in words):
+    they paid must not read as asking for a minimum deposit. "3am" is a time of day."""
+    if not _UNIT_AFTER_NUMBER.search("".join(words)):  # spares the loop for nearly every text
         return words
     spelled: list[str] = []
     for word in words:
         split = _MINUTES.fullmatch(word)
         if split:
             spelled.extend((split[1], "minutes"))
+        elif _CLOCK.fullmatch(word):
+            spelled.extend((word[:-2], "oclock"))  # "open at 3am?" asks about a time of day
         elif word in ("min", "mins") and spelled and spelled[-1].isdigit():
             spelled.append("minutes")
         else:

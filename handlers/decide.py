@@ -31,6 +31,15 @@ _SENTENCE_END = re.compile(
     rf"|(?i:\s*[,;]?\s+(?:and|und|i|oraz|и|а|et)\s+(?=(?:{_QUESTION_WORD})\b))"
 )
 
+_OPENS_QUESTION = re.compile(rf"(?i:\W*(?:{_QUESTION_WORD})\b)")
+
+
+def _is_question(sentence: str) -> bool:
+    """Asked rather than told: a story ("sent it an hour ago, nothing yet") leans to
+    whatever entry shares its words, a question to the entry it asks for."""
+    return sentence.rstrip().endswith("?") or _OPENS_QUESTION.match(sentence) is not None
+
+
 CONFIDENT_LANGUAGE = 0.55
 """At or above this lingua confidence the detector decides alone."""
 LANGUAGE_VOTE_SIMILARITY = 50.0
@@ -182,7 +191,7 @@ class Decider:
             guess, candidates[0] if candidates else None, language_hint
         )
         decision = self._choose(candidates, lang, detected, has_link=bool(norm.urls))
-        if decision.kind is DecisionKind.CLARIFY:
+        if decision.kind in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
             return self._answer_each_question(norm, stem_lang or language_hint, decision)
         return decision
 
@@ -191,29 +200,55 @@ class Decider:
     ) -> Decision:
         """Two close entries may mean two questions in one message ("how long is KYC? and
         the minimum deposit?"): when each sentence alone is answered, by different
-        entries, answer them all instead of asking which one was meant."""
+        entries, answer them all instead of asking which one was meant. A clear answer
+        gets its companions too when every sentence is a question ("how long does a
+        payout take, and is there a fee?" asks two things even when one entry leads);
+        a story before the question is context, not a second question."""
         parts = [p for p in _SENTENCE_END.split(norm.text) if len(p.split()) >= 2]
         if len(parts) < 2:
             return whole
         answered: list[str] = []
+        leaned: list[str] = []
+        all_questions = all(_is_question(part) for part in parts)
+        offered = whole.options
+        if whole.kind is DecisionKind.ANSWER:
+            if not all_questions:
+                return whole
+            offered = (str(whole.faq_id),)
         for part in parts:
             part_norm = normalise(part)
             candidates = tuple(self.index.rank(part_norm, stem_lang))
             part_decision = self._choose(
                 candidates, whole.lang, whole.detected_lang, has_link=bool(part_norm.urls)
             )
-            if part_decision.kind is not DecisionKind.ANSWER:
-                return whole
-            if part_decision.faq_id not in answered:
+            if part_decision.kind is DecisionKind.ANSWER:
                 answered.append(str(part_decision.faq_id))
-        if len(answered) < 2:
+            elif all_questions and (lean := self._leaning(candidates, offered)) is not None:
+                leaned.append(lean)
+            else:
+                return whole
+        # the sure answers come first; a whole-message answer, read with all its context, leads
+        lead = [str(whole.faq_id)] if whole.kind is DecisionKind.ANSWER else []
+        entry_ids = list(dict.fromkeys(lead + answered + leaned))
+        if not answered or len(entry_ids) < 2 or not set(lead) <= {*answered, *leaned}:
             return whole
         return replace(
             whole,
             kind=DecisionKind.ANSWER,
-            faq_id=answered[0],
-            also_faq_ids=tuple(answered[1:]),
+            faq_id=entry_ids[0],
+            also_faq_ids=tuple(entry_ids[1:]),
             options=(),
+        )
+
+    def _leaning(self, candidates: tuple[Candidate, ...], offered: tuple[str, ...]) -> str | None:
+        """The entry an unsure sentence leans to among those the whole message pointed at:
+        "how long is a payout, and is there a fee?" - the fee question alone is too short
+        to answer, but among its close candidates is the entry the other sentence is not."""
+        if not candidates or candidates[0].score < self.settings.clarify_floor:
+            return None
+        close = self.settings.clarify_ratio * candidates[0].score
+        return next(
+            (c.entry_id for c in candidates if c.score >= close and c.entry_id in offered), None
         )
 
     def _choose(

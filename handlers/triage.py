@@ -15,7 +15,7 @@ import re._parser as sre_parser
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from faq.normalise import Normalised
+from faq.normalise import Normalised, without_diacritics
 from faq.yaml_lines import LineDict, LineList, line_of, parse_yaml
 
 DEFAULT_RULES = Path(__file__).with_name("triage_rules.yaml")
@@ -252,7 +252,8 @@ def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
         for index, source in enumerate(items):
             where = f"{path}:{line_of(items, index)}"
             try:
-                rules.append(_Rule(re.compile(str(source)), where))
+                # a rule written with "й" or "ł" must still meet the folded text
+                rules.append(_Rule(re.compile(without_diacritics(str(source))), where))
             except re.error as exc:
                 raise TriageRulesError(f"{where}: bad pattern {source!r}: {exc}") from exc
     return tuple(rules)

@@ -115,6 +115,37 @@ def test_two_questions_in_one_message_are_both_answered(
     assert decision.lang == lang
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how long does a withdrawal take and is there a fee?",
+        "ile trwa wypłata i czy jest jakaś opłata?",
+        "wie lange dauert eine Auszahlung? und gibt es Gebühren?",
+    ],
+)
+def test_a_short_follow_up_question_is_answered_by_the_entry_it_leans_to(
+    decider: Decider, text: str
+) -> None:
+    """A bare "is there a fee?" is too short to answer, but after a payout question it leans
+    to the payout-limits entry: both questions get their answer, no clarify, no guess."""
+    decision = decider.decide(text)
+    assert decision.kind is DecisionKind.ANSWER
+    assert {decision.faq_id, *decision.also_faq_ids} == {
+        "withdrawal-time",
+        "withdrawal-methods-limits",
+    }
+
+
+def test_a_story_before_the_question_is_context_not_a_second_question(
+    decider: Decider,
+) -> None:
+    decision = decider.decide(
+        "I deposited with my card yesterday. What is the minimum withdrawal?"
+    )
+    assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "withdrawal-methods-limits")
+    assert decision.also_faq_ids == ()
+
+
 def test_and_inside_one_question_does_not_split_it(decider: Decider) -> None:
     """Only a conjunction that opens a new question splits ("cards and e-wallets" do not)."""
     decision = decider.decide("can I withdraw to cards and e-wallets?")

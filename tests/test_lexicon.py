@@ -333,7 +333,7 @@ def test_hyphenated_terms_are_written_as_phrases() -> None:
 def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are looked up by their first word at every position of a message, so the
     # cost grows with phrases sharing a first word; keep the list a curated few hundred.
-    assert len(lexicon().phrases) <= 200
+    assert len(lexicon().phrases) <= 250
     assert len(lexicon().patterns) <= 5
 
 
@@ -385,3 +385,43 @@ def test_shipped_intents_are_how_long_and_why() -> None:
 def test_shipped_topics_include_money_in_and_out_and_verification() -> None:
     assert {"deposit", "withdrawal", "verification", "bonus"} <= lexicon().topics
     assert not lexicon().topics & lexicon().intents
+
+
+def test_a_withdrawal_limit_is_the_payout_maximum_in_five_languages() -> None:
+    """Not the limits a player sets on their own play (responsible gambling)."""
+    for text in (
+        "daily withdrawal limit?",
+        "jaki limit wypłaty",
+        "лимит на вывод",
+        "Auszahlungslimit pro Tag",
+        "limite de retrait",
+    ):
+        assert {"maximum", "withdrawal"} <= text_concepts(text), text
+
+
+def test_age_limit_and_how_old_ask_about_age() -> None:
+    for text in (
+        "any age restriction?",
+        "how old must I be",
+        "limit wiekowy",
+        "со скольки лет пускаете?",
+        "wie alt muss ich sein",
+        "limite d'âge",
+    ):
+        assert "age" in text_concepts(text), text
+
+
+def test_everyday_english_for_funding_reaching_support_and_the_clock() -> None:
+    assert "deposit" in text_concepts("can I fund it with a voucher")
+    assert "withdrawal" in text_concepts("can I pull out my winnings")
+    assert "phone" in text_concepts("is there a number to ring")
+    assert "support" in text_concepts("how do I get in touch")
+    assert "availability" in text_concepts("anyone there at 2am?")
+
+
+def test_what_a_player_already_sent_is_told_apart_from_how_to_send() -> None:
+    """A player writing "I uploaded my passport" narrates; "how do I upload?" asks how."""
+    for told in ("uploaded", "wysłałem", "отправил", "hochgeladen", "envoyé"):
+        assert concepts(told) == {"sent"}, told
+    for asked in ("upload", "wysłać", "отправить", "hochladen", "envoyer"):
+        assert concepts(asked) == {"send"}, asked

@@ -124,3 +124,15 @@ def test_a_phrase_explains_all_its_words() -> None:
     features = featuriser.features(normalise("weryfikacja w trakcie").words, "pl")
     assert "c:pending" in features
     assert not any(f.startswith("w:trak") for f in features)
+
+
+def test_a_missing_payment_goes_to_the_entry_about_missing_payments() -> None:
+    """Saying something is missing is a topic too: a player whose e-wallet deposit vanished
+    shares more words with the payment-methods entry, yet asks where the money went."""
+    entries = [
+        ("deposit-methods", "Can I deposit with a card or an e-wallet?", "Visa, Skrill, PayPal."),
+        ("deposit-missing", "Where is my deposit?", "Card payments show in minutes."),
+        ("bonus-rules", "How do bonus rules work?", "Wager x35."),
+    ]
+    message = "I deposited with an e-wallet and it disappeared"
+    assert _top_entry(entries, message) == "deposit-missing"

@@ -233,6 +233,86 @@ def test_card_and_security_questions_are_not_fraud(triage: Triage, text: str) ->
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "two payments on my statement that I never made"),
+        ("en", "a stranger seems to be using my card here"),
+        ("pl", "są dwie transakcje na karcie, których nie zlecałem"),
+        ("ru", "на выписке две оплаты, которых я не совершал"),
+        ("ru", "похоже, кто-то пользуется моим аккаунтом"),
+        ("de", "zwei Buchungen auf dem Konto, die ich nie veranlasst habe"),
+        ("fr", "deux paiements sur mon relevé que je n'ai jamais autorisés"),
+    ),
+)
+def test_charges_the_player_did_not_make_are_fraud(triage: Triage, text: str) -> None:
+    """Told as a relative clause ("charges that I never made"), not as "I didn't make
+    these charges": the player still reports money taken by someone else."""
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my 300 eur payout has been stuck for two weeks"),
+        ("pl", "wypłata na 250 zł utknęła, gdzie są moje pieniądze"),
+        ("ru", "выплата 8000 руб висит уже 5 дней"),
+        ("de", "meine Auszahlung von 120 € hängt seit zwei Wochen"),
+        ("fr", "mon retrait de 80 € est coincé depuis deux semaines"),
+    ),
+)
+def test_a_stuck_withdrawal_of_a_named_amount_is_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "topped up 60 usd on 9.10 at 14:05 and my balance never moved"),
+        ("en", "payment still missing, id 481230"),
+        ("pl", "przelew 150 zł z 3.10 nie dotarł"),
+        ("ru", "пополнил на 2000 руб в 13:20, денег нет"),
+        ("de", "habe am 4.10. 75 € eingezahlt, nichts angekommen"),
+        ("fr", "virement de 90 € du 6.10 toujours pas crédité"),
+    ),
+)
+def test_a_payment_named_by_its_amount_and_date_or_id_is_a_dispute(
+    triage: Triage, text: str
+) -> None:
+    """Only a person can look one transaction up: its amount with the date or time it
+    was made, or its id, name it."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "does the 1000 € tournament start at 20:00?"),
+        ("en", "my balance shows 0.00 after a 20 eur deposit, is that normal?"),
+        ("de", "gilt der 10 € Mindestbetrag auch am Wochenende?"),
+        ("fr", "le tournoi de 500 € commence à 21:00 ?"),
+    ),
+)
+def test_amounts_and_times_without_a_payment_are_not_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is the payout limit 5000 eur per week?"),
+        ("pl", "ile trwa wypłata 100 zł na kartę?"),
+        ("ru", "какой максимальный вывод, 100000 руб в неделю?"),
+        ("de", "kann ich 50 Euro auszahlen, wie lange dauert das?"),
+        ("fr", "quel est le retrait minimum, 20 € ?"),
+    ),
+)
+def test_a_withdrawal_question_naming_an_amount_is_not_a_dispute(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) is None
+
+
 # --- documents -----------------------------------------------------------------------
 
 
@@ -777,6 +857,20 @@ def test_regulator_named_with_a_country_is_a_legal_threat(triage: Triage) -> Non
     assert reason_of(triage, "I am reporting this casino to the Swedish gambling commission") == (
         "legal_threat"
     )
+
+
+def test_a_rule_written_with_accented_letters_meets_the_folded_text(tmp_path: Path) -> None:
+    """Messages are folded (й → и, ł → l) before rules run; a rule an editor writes with
+    the real letters must fire all the same, not silently never."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "reasons:\n  human_request:\n    patterns:\n"
+        "      ru: ['\\bдайте (\\w+ )?человека']\n      pl: ['\\bżywy człowiek']\n",
+        encoding="utf-8",
+    )
+    triage = Triage(load_triage_rules(rules))
+    assert reason_of(triage, "Дайте мне человека, а не бота") == "human_request"
+    assert reason_of(triage, "chcę rozmawiać z żywym, żywy człowiek proszę") == "human_request"
 
 
 def test_rules_file_mistakes_are_reported_with_file_and_line(tmp_path: Path) -> None:
