@@ -425,3 +425,16 @@ def test_what_a_player_already_sent_is_told_apart_from_how_to_send() -> None:
         assert concepts(told) == {"sent"}, told
     for asked in ("upload", "wysłać", "отправить", "hochladen", "envoyer"):
         assert concepts(asked) == {"send"}, asked
+
+
+def test_the_channels_support_is_reached_by_name_support() -> None:
+    """Asking whether live chat or a hotline is open asks about support, even where the
+    support entry never says "chat"."""
+    for text in ("is live chat 24/7?", "czat działa w nocy?", "чат работает ночью?", "Hotline?"):
+        assert "support" in text_concepts(text), text
+
+
+def test_available_alone_is_not_about_opening_hours() -> None:
+    """Asking which methods are available is about methods, not when support is open."""
+    assert "availability" not in text_concepts("which payment methods are available")
+    assert "availability" in text_concepts("is support available at night")
