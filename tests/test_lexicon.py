@@ -438,3 +438,14 @@ def test_available_alone_is_not_about_opening_hours() -> None:
     """Asking which methods are available is about methods, not when support is open."""
     assert "availability" not in text_concepts("which payment methods are available")
     assert "availability" in text_concepts("is support available at night")
+
+
+def test_getting_ones_own_money_back_is_a_withdrawal() -> None:
+    for text in (
+        "why can't I have my own money",
+        "chcę odebrać własne pieniądze",
+        "верните свои же деньги",
+        "Geld rausholen",
+        "récupérer mes gains",
+    ):
+        assert "withdrawal" in text_concepts(text), text

@@ -89,6 +89,43 @@ def test_limit_and_self_exclusion_questions_are_not_gambling_harm(
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "could you freeze my account for a month? it's getting out of hand"),
+        ("en", "honestly I've lost control, please help"),
+        ("pl", "czy możecie zablokować mi konto na pół roku?"),
+        ("pl", "nie panuję nad graniem"),
+        ("ru", "можете закрыть мне доступ на месяц?"),
+        ("ru", "я не контролирую себя, когда играю"),
+        ("de", "könnt ihr mein Konto für drei Monate sperren?"),
+        ("de", "ich hab die Kontrolle total verloren"),
+        ("fr", "pourriez-vous bloquer mon compte pendant un mois ?"),
+        ("fr", "je ne contrôle plus rien avec le jeu"),
+    ),
+)
+def test_asking_the_casino_to_lock_the_account_is_gambling_harm(triage: Triage, text: str) -> None:
+    """Asked as a polite question ("could you freeze my account?"), it is still a request
+    to be kept from playing: a person acts on it, not the limits FAQ."""
+    assert reason_of(triage, text) == "gambling_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "can I freeze my account myself for a while?"),
+        ("pl", "czy mogę sam zablokować konto na jakiś czas?"),
+        ("ru", "могу ли я сам заблокировать аккаунт на время?"),
+        ("de", "kann ich mein Konto selbst sperren?"),
+        ("fr", "est-ce que je peux bloquer mon compte moi-même ?"),
+    ),
+)
+def test_asking_how_to_lock_the_account_oneself_is_not_gambling_harm(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) is None
+
+
 # --- minor ---------------------------------------------------------------------------
 
 
