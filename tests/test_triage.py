@@ -772,6 +772,22 @@ def test_thanks_for_the_help_is_small_talk(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     cases(
+        ("en", "cheers, that's everything I needed, take care"),
+        ("pl", "dzięki, to wszystko, miłego wieczoru"),
+        ("ru", "спасибо, это все, хорошего вечера"),
+        ("de", "danke, das war's, tschüss"),
+        ("fr", "merci, c'est tout, bonne soirée"),
+    ),
+)
+def test_thanks_with_a_goodbye_is_small_talk(text: str) -> None:
+    """A player closing the chat needs no person: "that's all, have a nice day" after a
+    thank-you is courtesy, not a question nobody could match."""
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
         ("en", "help!"),
         ("pl", "pomoc"),
         ("ru", "помощь"),
