@@ -53,6 +53,14 @@ def _opening(text: str) -> str:
     return text[: cut if cut > 0 else DETECTION_CHARS]
 
 
+QUICK_SURE = 0.99
+"""lingua's low-accuracy mode (trigrams only) is three times faster and, when it is this sure,
+names the same language as the full models on all but 0.3 % of our sets' messages (12 of
+3,992), nearly all of them translit Russian read as Polish or Czech. Only the messages it is
+unsure of (about one in eight) pay for the full models at once; the others only when the
+FAQ example they resemble most is in another language (``LanguageGuess.quick``)."""
+
+
 RUSSIAN_ONLY_LETTERS = frozenset("ыэъё")
 UKRAINIAN_ONLY_LETTERS = frozenset("іїєґ")
 
@@ -84,6 +92,9 @@ class LanguageGuess:
     runner_up: str | None = None
     scores: tuple[tuple[str, float], ...] = ()
     """Every candidate's confidence, best first (they sum to 1)."""
+    quick: bool = False
+    """Named by the quick models alone: worth a second, thorough look if the FAQ example
+    the message resembles most is in another language (translit Russian fools them)."""
 
     def confidence_of(self, lang: str) -> float:
         return next((value for code, value in self.scores if code == lang), 0.0)
@@ -98,6 +109,10 @@ class LanguageIdentifier:
         return _detector_of(self._candidates)
 
     @cached_property
+    def _quick_detector(self):  # type: ignore[no-untyped-def]
+        return _detector_of(self._candidates, quick=True)
+
+    @cached_property
     def _cyrillic_detector(self):  # type: ignore[no-untyped-def]
         """The script rules out the other alphabet's languages, and lingua's time grows
         with each candidate it scores: a message is scored for its script's languages."""
@@ -105,29 +120,55 @@ class LanguageIdentifier:
 
     def warm_up(self) -> None:
         """Load models now rather than on the first player's message."""
-        self.guess("hello, how long does a withdrawal take")
-        for sample in ("jak długo trwa wypłata", "сколько идет вывод", "wie lange", "combien"):
+        for sample in (
+            "hello, how long does a withdrawal take",
+            "jak długo trwa wypłata",
+            "сколько идет вывод",
+            "wie lange",
+            "combien",
+        ):
             self.guess(sample)
+            self.guess(sample, thorough=True)
 
-    def guess(self, text: str) -> LanguageGuess | None:
+    def guess(self, text: str, *, thorough: bool = False) -> LanguageGuess | None:
+        """The quick trigram models first; the full models when they are unsure or when
+        ``thorough`` (the caller saw the quick answer contradicted, see ``QUICK_SURE``)."""
         if not any(c.isalpha() for c in text):
             return None
         cyrillic = _mostly_cyrillic(text)
         if cyrillic and (by_alphabet := _by_alphabet(text.lower())) is not None:
             return by_alphabet
+        opening = _opening(text)
+        if not cyrillic and not thorough:
+            values = self._quick_detector.compute_language_confidence_values(opening)
+            if values and values[0].value >= QUICK_SURE:
+                return _guess_of(values, quick=True)
         detector = self._cyrillic_detector if cyrillic else self._detector
-        values = detector.compute_language_confidence_values(_opening(text))
+        values = detector.compute_language_confidence_values(opening)
         if not values:
             return None
-        scores = tuple((v.language.iso_code_639_1.name.lower(), v.value) for v in values)
         if cyrillic:
             # Brand names ("Apple Pay", "Skrill") would pull lingua towards English; the
             # script itself says which languages are possible.
-            scores = _renormalised([(code, v) for code, v in scores if code in CYRILLIC_LANGUAGES])
-        runner_up = scores[1][0] if len(scores) > 1 else None
-        return LanguageGuess(scores[0][0], scores[0][1], runner_up, scores)
+            scores = _renormalised(
+                [(_code(v), v.value) for v in values if _code(v) in CYRILLIC_LANGUAGES]
+            )
+            runner_up = scores[1][0] if len(scores) > 1 else None
+            return LanguageGuess(scores[0][0], scores[0][1], runner_up, scores)
+        return _guess_of(values)
 
 
-def _detector_of(codes: tuple[str, ...]):  # type: ignore[no-untyped-def]
+def _code(value) -> str:  # type: ignore[no-untyped-def]
+    return value.language.iso_code_639_1.name.lower()
+
+
+def _guess_of(values, *, quick: bool = False) -> LanguageGuess:  # type: ignore[no-untyped-def]
+    scores = tuple((_code(v), v.value) for v in values)
+    runner_up = scores[1][0] if len(scores) > 1 else None
+    return LanguageGuess(scores[0][0], scores[0][1], runner_up, scores, quick)
+
+
+def _detector_of(codes: tuple[str, ...], *, quick: bool = False):  # type: ignore[no-untyped-def]
     languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1, c.upper())) for c in codes]
-    return LanguageDetectorBuilder.from_languages(*languages).build()
+    builder = LanguageDetectorBuilder.from_languages(*languages)
+    return (builder.with_low_accuracy_mode() if quick else builder).build()

@@ -187,6 +187,13 @@ class Decider:
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
         candidates = tuple(self.index.rank(norm, stem_lang or language_hint))
+        if (
+            guess is not None
+            and guess.quick
+            and candidates
+            and self._contradicts(guess, candidates[0])
+        ):
+            guess = self._languages.guess(norm.plain, thorough=True)
         detected, lang = self._language(
             guess, candidates[0] if candidates else None, language_hint
         )
@@ -284,6 +291,14 @@ class Decider:
             )
         return Decision(
             DecisionKind.ESCALATE, lang, detected, reason="low_confidence", candidates=candidates
+        )
+
+    @staticmethod
+    def _contradicts(guess: LanguageGuess, top: Candidate) -> bool:
+        """The FAQ example most like the message is in another language than the quick
+        models named: look again with the full models before the vote in ``_language``."""
+        return top.example_lang_similarity >= LANGUAGE_VOTE_SIMILARITY and (
+            top.example_lang != guess.lang
         )
 
     def _language(

@@ -38,6 +38,15 @@ def test_russian_in_latin_letters_is_answered_in_russian(decider: Decider) -> No
     assert decision.kind is DecisionKind.ANSWER and decision.faq_id == "deposit-methods"
 
 
+def test_translit_russian_the_quick_models_read_as_polish_is_answered_in_russian(
+    decider: Decider,
+) -> None:
+    """The trigram models are sure it is Polish; the FAQ example it resembles is Russian,
+    so the full models look again and the vote in the decider settles it."""
+    decision = decider.decide("kuda zagruzhat dokumenty? ne vizhu knopku")
+    assert decision.kind is DecisionKind.ANSWER and decision.lang == "ru"
+
+
 def test_polish_without_diacritics_is_understood_and_answered_in_polish(decider: Decider) -> None:
     assert _answered(decider, "ile trwa weryfikacja konta") == ("verification-time", "pl")
 

@@ -40,3 +40,12 @@ def test_a_huge_message_is_read_by_its_opening(languages: LanguageIdentifier) ->
     assert len(opening) < DETECTION_CHARS < len(text)
     guess = languages.guess(text)
     assert guess is not None and guess.lang == "de"
+
+
+def test_a_plain_sentence_is_named_by_the_quick_models(languages: LanguageIdentifier) -> None:
+    quick = languages.guess("how long does it take for my money to reach the card?")
+    assert quick is not None and (quick.lang, quick.quick) == ("en", True)
+    thorough = languages.guess(
+        "how long does it take for my money to reach the card?", thorough=True
+    )
+    assert thorough is not None and (thorough.lang, thorough.quick) == ("en", False)
