@@ -23,6 +23,7 @@ from rapidfuzz import fuzz, process
 from faq.lexicon import Lexicon
 from faq.model import Faq
 from faq.normalise import Normalised, ascii_key, words_of
+from faq.vocabulary import LanguageVocabulary
 
 STEMMER_NAMES = {
     "en": "english",
@@ -279,6 +280,7 @@ class FaqIndex:
             self._example_text: list[str] = []
             entry_starts: list[int] = []
             answers: list[tuple[int, tuple[int, ...], int]] = []
+            vocabulary_texts: list[tuple[str, str]] = []
             for entry_index, entry in enumerate(faq.entries):
                 entry_starts.append(len(self._example_lang))
                 for lang, questions in entry.questions.items():
@@ -287,14 +289,16 @@ class FaqIndex:
                         example_ids.append(ids)
                         self._example_lang.append(lang)
                         self._example_text.append(ascii_text)
+                        vocabulary_texts.append((lang, ascii_text))
                 if len(self._example_lang) == entry_starts[-1]:
                     example_ids.append(())  # an entry with answers only keeps a slot
                     self._example_lang.append("")
                     self._example_text.append("")
                 for lang, answer in entry.answer.items():
-                    answers.append(
-                        (entry_index, featuriser.faq_text(answer, lang)[0], len(entry.answer))
-                    )
+                    answer_ids, answer_text = featuriser.faq_text(answer, lang)
+                    answers.append((entry_index, answer_ids, len(entry.answer)))
+                    vocabulary_texts.append((lang, answer_text))
+            self.vocabulary = LanguageVocabulary(vocabulary_texts, faq.languages)
             example_count = len(example_ids)
             lengths = np.fromiter(map(len, example_ids), np.int64, example_count)
             rows = np.repeat(np.arange(example_count), lengths)

@@ -16,6 +16,7 @@ from faq.langid import LanguageGuess, LanguageIdentifier
 from faq.matcher import Candidate, FaqIndex
 from faq.model import FALLBACK_LANGUAGE
 from faq.normalise import Normalised, ascii_key, fold, normalise
+from faq.vocabulary import VocabularyVote
 from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
@@ -48,6 +49,12 @@ STRONG_LANGUAGE_VOTE = 80.0
 """A look-alike this close overrides even a sure detector that names a language the FAQ
 lacks (translit Russian read as Czech); a Spanish message merely near a French example
 keeps its Spanish reading and gets English."""
+WORDS_VOTE_SHARE = 0.4
+WORDS_VOTE_MARGIN = 0.15
+"""The FAQ's vocabulary settles a Latin-script message's language (see ``faq.vocabulary``)
+when this share of its words are one FAQ language's, this far ahead of any other's."""
+WORDS_OVERRIDE_SHARE = 0.6
+"""...and overrides a detector sure of another language at this share."""
 EXAMPLE_LANGUAGE_VOTE = 0.2
 """Below it, the language of the closest FAQ example adds this much to its language's
 confidence (0.2): it rescues transliterated Russian (which detectors read as Dutch or Czech)
@@ -117,17 +124,27 @@ class Decision:
 @dataclass(frozen=True)
 class SmallTalk:
     words: dict[str, frozenset[str]]
+    """Each kind's words, any language."""
+    languages: dict[str, frozenset[str]]
+    """Each language's words, any kind: "moin" or "privet" alone is too short for a
+    detector, yet the lists say which language it is."""
 
     @classmethod
     def load(cls, path: Path = DEFAULT_SMALLTALK) -> SmallTalk:
         document = parse_yaml(path.read_text(encoding="utf-8"))
         if not isinstance(document, LineDict):
             raise ValueError(f"{path}:1: expected a mapping of small-talk kinds")
-        words: dict[str, frozenset[str]] = {}
+        words: dict[str, set[str]] = {}
+        languages: dict[str, set[str]] = {}
         for kind, by_lang in document.items():
-            keys = {ascii_key(fold(str(w))) for lang_words in by_lang.values() for w in lang_words}
-            words[kind] = frozenset(k for k in keys if k)
-        return cls(words)
+            for lang, lang_words in by_lang.items():
+                keys = {k for w in lang_words if (k := ascii_key(fold(str(w))))}
+                words.setdefault(kind, set()).update(keys)
+                languages.setdefault(lang, set()).update(keys)
+        return cls(
+            {kind: frozenset(keys) for kind, keys in words.items()},
+            {lang: frozenset(keys) for lang, keys in languages.items()},
+        )
 
     @cached_property
     def _vocabulary(self) -> frozenset[str]:
@@ -146,6 +163,17 @@ class SmallTalk:
         if any(k not in greeting and k not in thanks for k in keys):
             return None  # a with_thanks word without a thank-you: "help!" is not courtesy
         return "greeting"
+
+    def language_of(self, norm: Normalised) -> str | None:
+        """The one language whose lists hold the most of the message's words, if any."""
+        keys = [k for k in (ascii_key(w) for w in norm.words) if k]
+        counts = sorted(
+            ((sum(k in words for k in keys), lang) for lang, words in self.languages.items()),
+            reverse=True,
+        )
+        if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
+            return None
+        return counts[0][1]
 
 
 class Decider:
@@ -168,9 +196,10 @@ class Decider:
     ) -> Decision:
         norm = normalise(text)
         guess = self._languages.guess(norm.plain)
+        words = None if norm.has_cyrillic else self.index.vocabulary.vote(norm.ascii.split())
         triage = self._triage.check(norm, has_attachment=has_attachment)
         if triage is not None:
-            detected, lang = self._language(guess, None, language_hint)
+            detected, lang = self._language(guess, words, None, language_hint)
             return Decision(
                 DecisionKind.ESCALATE,
                 lang,
@@ -180,10 +209,14 @@ class Decider:
             )
         smalltalk = self._smalltalk.classify(norm)
         if smalltalk is not None:
-            detected, lang = self._language(guess, None, language_hint)
+            said_in = self._smalltalk.language_of(norm)
+            if said_in in self.index.faq.languages:
+                detected = lang = said_in
+            else:
+                detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.GREETING, lang, detected, smalltalk=smalltalk)
         if not norm.words:
-            detected, lang = self._language(guess, None, language_hint)
+            detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
         candidates = tuple(self.index.rank(norm, stem_lang or language_hint))
@@ -195,7 +228,7 @@ class Decider:
         ):
             guess = self._languages.guess(norm.plain, thorough=True)
         detected, lang = self._language(
-            guess, candidates[0] if candidates else None, language_hint
+            guess, words, candidates[0] if candidates else None, language_hint
         )
         decision = self._choose(candidates, lang, detected, has_link=bool(norm.urls))
         if decision.kind in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
@@ -302,7 +335,11 @@ class Decider:
         )
 
     def _language(
-        self, guess: LanguageGuess | None, top: Candidate | None, hint: str | None
+        self,
+        guess: LanguageGuess | None,
+        words: VocabularyVote | None,
+        top: Candidate | None,
+        hint: str | None,
     ) -> tuple[str, str]:
         """(detected language, language to reply in: one the FAQ has, else English).
 
@@ -316,7 +353,18 @@ class Decider:
             vote = top.example_lang
         vote_is_strong = top is not None and top.example_lang_similarity >= STRONG_LANGUAGE_VOTE
         sure = guess is not None and guess.confidence >= CONFIDENT_LANGUAGE
-        if sure and guess is not None and guess.lang in available:
+        by_words = (
+            words is not None
+            and words.share >= WORDS_VOTE_SHARE
+            and words.margin >= WORDS_VOTE_MARGIN
+        )
+        if (
+            by_words
+            and words is not None
+            and (guess is None or not sure or words.share >= WORDS_OVERRIDE_SHARE)
+        ):
+            detected = words.lang
+        elif sure and guess is not None and guess.lang in available:
             detected = guess.lang
         elif vote is not None and (
             guess is None

@@ -107,6 +107,47 @@ def test_greeting_only_is_small_talk_in_the_players_language(decider: Decider) -
 
 @pytest.mark.parametrize(
     ("text", "lang"),
+    [("moin", "de"), ("hallo", "de"), ("hej", "pl"), ("salut", "fr"), ("privet", "ru")],
+)
+def test_a_one_word_greeting_is_answered_in_the_language_its_word_belongs_to(
+    decider: Decider, text: str, lang: str
+) -> None:
+    """One word is too little for a detector; the small-talk lists name its language."""
+    decision = decider.decide(text)
+    assert (decision.kind, decision.lang) == (DecisionKind.GREETING, lang)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cherez skolko dnei pridut dengi posle vyvoda na kartu?",
+        "kakie dokumenty nado zagruzit dlya proverki akkaunta?",
+        "kak dolgo zhdat proverku dokumentov?",
+    ],
+)
+def test_russian_typed_in_latin_letters_gets_its_reply_in_russian(
+    decider: Decider, text: str
+) -> None:
+    """Detectors read these as Czech, Polish or Italian; the FAQ's own Russian text,
+    transliterated, uses most of their words."""
+    decision = decider.decide(text)
+    assert decision.kind in (DecisionKind.ANSWER, DecisionKind.CLARIFY)
+    assert decision.lang == "ru"
+
+
+@pytest.mark.parametrize(
+    "text", ["quanto tempo ci vuole per un prelievo?", "¿cuánto tiempo tarda la verificación?"]
+)
+def test_a_language_the_faq_lacks_still_gets_english_not_a_neighbour(
+    decider: Decider, text: str
+) -> None:
+    """Italian and Spanish share short words with French ("la", "de", "un"); a detector sure
+    of the language keeps its reading unless most words are one FAQ language's."""
+    assert decider.decide(text).lang == "en"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
     [
         ("how long does verification take? and what is the minimum deposit?", "en"),
         ("Ile trwa weryfikacja? Jaki jest minimalny depozyt?", "pl"),
