@@ -455,3 +455,9 @@ def test_getting_ones_own_money_back_is_a_withdrawal() -> None:
         "Geld rausholen",
         "récupérer mes gains",
     )
+
+
+def test_everyday_english_shorthand_names_its_concept() -> None:
+    assert_each_names("account", "do I need an acct for this")
+    assert_each_names("free_spins", "where are my freebies")
+    assert_each_names("deposit", "can I load up with a card")

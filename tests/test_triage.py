@@ -49,6 +49,8 @@ def cases(*items: tuple[str, str]) -> list:
         ("pl", "nie mogę przestać grać, pomóżcie"),
         ("pl", "przegrałem całą wypłatę, zablokujcie mi konto"),
         ("pl", "chcę zamknąć swoje konto na zawsze"),
+        ("pl", "nie dam już rady przestać, wszystko przegrywam"),
+        ("pl", "chcę się wykluczyć od dzisiaj"),
         ("ru", "я игроман, закройте мой аккаунт пожалуйста"),
         ("ru", "не могу остановиться, проиграл всю зарплату"),
         ("ru", "хочу самоисключиться навсегда"),
@@ -467,6 +469,39 @@ def test_account_locked_by_failed_logins_is_not_a_dispute(triage: Triage, text: 
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my KYC got rejected again even though the scan was sharp"),
+        ("en", "you declined my documents twice, what is wrong with them"),
+        ("pl", "moja weryfikacja została znowu odrzucona, o co chodzi"),
+        ("pl", "odrzuciliście mi dokumenty bez powodu"),
+        ("ru", "мои документы опять отклонили, хотя фото четкое"),
+        ("de", "meine Unterlagen wurden schon zweimal abgelehnt"),
+        ("de", "hab die Verifizierung wieder abgelehnt bekommen"),
+        ("fr", "ma vérification a été refusée sans explication"),
+    ),
+)
+def test_verification_rejected_for_this_player_is_a_dispute(triage: Triage, text: str) -> None:
+    """Only a person can see why one player's documents failed; the FAQ can only list them."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "why would documents be rejected?"),
+        ("en", "what if my selfie is rejected?"),
+        ("pl", "dlaczego dokumenty mogą zostać odrzucone?"),
+        ("ru", "почему документы могут быть отклонены?"),
+        ("de", "warum kann die Verifizierung abgelehnt werden?"),
+        ("fr", "pourquoi des documents peuvent être refusés ?"),
+    ),
+)
+def test_asking_why_documents_can_be_rejected_is_not_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
 # --- anger ---------------------------------------------------------------------------
 
 
@@ -526,6 +561,22 @@ def test_mild_annoyance_about_verification_time_is_not_anger(triage: Triage, tex
     ),
 )
 def test_request_for_human_escalates_in_each_language(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "human_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "this is going nowhere. operator please"),
+        ("pl", "nic z tego nie rozumiem, konsultant proszę"),
+        ("ru", "ничего не понятно. оператора пожалуйста"),
+        ("de", "bringt nichts, Mitarbeiter bitte"),
+        ("fr", "je voudrais qu'une vraie personne regarde mon dossier"),
+    ),
+)
+def test_a_short_ask_for_a_person_after_a_complaint_is_a_human_request(
+    triage: Triage, text: str
+) -> None:
     assert reason_of(triage, text) == "human_request"
 
 
@@ -773,6 +824,7 @@ def test_thanks_for_the_help_is_small_talk(text: str) -> None:
     "text",
     cases(
         ("en", "cheers, that's everything I needed, take care"),
+        ("en", "cheers for sorting it, legend"),
         ("pl", "dzięki, to wszystko, miłego wieczoru"),
         ("ru", "спасибо, это все, хорошего вечера"),
         ("de", "danke, das war's, tschüss"),
