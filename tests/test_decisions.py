@@ -200,3 +200,18 @@ def test_and_inside_one_question_does_not_split_it(decider: Decider) -> None:
     """Only a conjunction that opens a new question splits ("cards and e-wallets" do not)."""
     decision = decider.decide("can I withdraw to cards and e-wallets?")
     assert decision.also_faq_ids == ()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "can I cash out without sending any ID?",
+        "можно вывести без верификации?",
+        "kann ich ohne Verifizierung auszahlen?",
+    ],
+)
+def test_cashing_out_without_verification_asks_why_verification_comes_first(
+    decider: Decider, text: str
+) -> None:
+    """A player writing "without" questions the requirement itself, not which papers to send."""
+    assert _answered(decider, text)[0] == "withdrawal-first-verification"
