@@ -21,16 +21,30 @@ from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
 DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
-_QUESTION_WORD = (
-    r"how|what|when|where|which|why|is|are|can|do|does|will|wie|was|wann|wo|welche\w*|warum"
-    r"|gibt|kann|jak\w*|ile|kiedy|gdzie|czy|dlaczego|как\w*|сколько|когда|где|почему|можно"
-    r"|есть|comment|combien|quand|où|ou|quel\w*|pourquoi|est-ce|puis"
-)
+_QUESTION_WORDS = {
+    "en": r"how|what|when|where|which|why|is|are|can|do|does|will",
+    "de": r"wie|was|wann|wo|welche\w*|warum|gibt|kann",
+    "pl": r"jak\w*|ile|kiedy|gdzie|czy|dlaczego",
+    "ru": r"как\w*|сколько|когда|где|почему|можно|есть",
+    "fr": r"comment|combien|quand|où|ou|quel\w*|pourquoi|est-ce|puis",
+}
+_QUESTION_WORD = "|".join(_QUESTION_WORDS.values())
+_CONJUNCTIONS = {"en": "and", "de": "und", "pl": "i|oraz", "ru": "и|а", "fr": "et"}
 _SENTENCE_END = re.compile(
     r"(?<=[?!.;])\s+|\n+"
-    # "…, and how long does it take?": a conjunction opening a second question
-    rf"|(?i:\s*[,;]?\s+(?:and|und|i|oraz|и|а|et)\s+(?=(?:{_QUESTION_WORD})\b))"
+    # "…, and how long does it take?": a conjunction opening a second question, each with
+    # its own language's question words (the Polish "i" before "can" is the English "I")
+    + "".join(
+        rf"|(?i:\s*[,;]?\s+(?:{_CONJUNCTIONS[lang]})\s+(?=(?:{words})\b))"
+        for lang, words in _QUESTION_WORDS.items()
+    )
 )
+
+
+def sentences_of(text: str) -> list[str]:
+    """The sentences of ``text`` that could each be a question (two words or more)."""
+    return [part for part in _SENTENCE_END.split(text) if len(part.split()) >= 2]
+
 
 _OPENS_QUESTION = re.compile(rf"(?i:\W*(?:{_QUESTION_WORD})\b)")
 
@@ -244,7 +258,7 @@ class Decider:
         gets its companions too when every sentence is a question ("how long does a
         payout take, and is there a fee?" asks two things even when one entry leads);
         a story before the question is context, not a second question."""
-        parts = [p for p in _SENTENCE_END.split(norm.text) if len(p.split()) >= 2]
+        parts = sentences_of(norm.text)
         if len(parts) < 2:
             return whole
         answered: list[str] = []

@@ -7,7 +7,7 @@ import pytest
 
 from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts, build_decider
-from handlers.decide import Decider, DecisionKind
+from handlers.decide import Decider, DecisionKind, sentences_of
 
 
 @pytest.fixture(scope="module")
@@ -215,3 +215,20 @@ def test_cashing_out_without_verification_asks_why_verification_comes_first(
 ) -> None:
     """A player writing "without" questions the requirement itself, not which papers to send."""
     assert _answered(decider, text)[0] == "withdrawal-first-verification"
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("how do I change my password if I can't remember it?", 1),
+        ("what if i can't log in", 1),
+        ("how long does a payout take and is there a fee", 2),
+        ("ile trwa wypłata i czy jest opłata", 2),
+        ("сколько идет вывод и есть ли комиссия", 2),
+    ],
+)
+def test_a_conjunction_splits_questions_only_before_its_own_languages_question_word(
+    text: str, parts: int
+) -> None:
+    """The Polish "i" (and) before "can" is the English "I": one question, not two."""
+    assert len(sentences_of(text)) == parts
