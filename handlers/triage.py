@@ -213,6 +213,7 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
     if not isinstance(reasons, LineDict):
         raise TriageRulesError(f"{path}:1: expected 'reasons:' mapping")
     _refuse_duplicate_keys(path, reasons)
+    pieces = _shared_pieces(path, document)
     patterns: dict[str, _RuleGroup] = {}
     guards: dict[str, _RuleGroup] = {}
     with_link: dict[str, _RuleGroup] = {}
@@ -232,13 +233,50 @@ def load_triage_rules(path: Path = DEFAULT_RULES) -> TriageRules:
                 f"{path}:{line_of(spec, key)}: unknown key '{key}' under '{reason}' "
                 "(known: patterns, unless, with_link)"
             )
-        patterns[reason] = _RuleGroup.of(_compile_group(path, spec, "patterns"))
-        guards[reason] = _RuleGroup.of(_compile_group(path, spec, "unless"))
-        with_link[reason] = _RuleGroup.of(_compile_group(path, spec, "with_link"))
+        patterns[reason] = _RuleGroup.of(_compile_group(path, spec, "patterns", pieces))
+        guards[reason] = _RuleGroup.of(_compile_group(path, spec, "unless", pieces))
+        with_link[reason] = _RuleGroup.of(_compile_group(path, spec, "with_link", pieces))
     return TriageRules(patterns, guards, with_link)
 
 
-def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_]\w*)\}")
+"""``{amount}`` in a rule: a piece from ``shared``. (Regex repeat counts are digits only.)"""
+
+
+def _shared_pieces(path: Path, document: LineDict) -> dict[str, str]:
+    """Patterns several rules use (a money amount in any currency), written once."""
+    shared = document.get("shared")
+    if shared is None:
+        return {}
+    if not isinstance(shared, LineDict):
+        raise TriageRulesError(
+            f"{path}:{line_of(document, 'shared')}: 'shared' maps names to patterns"
+        )
+    _refuse_duplicate_keys(path, shared)
+    pieces = {str(name): without_diacritics(str(piece)) for name, piece in shared.items()}
+    for name, piece in pieces.items():
+        try:
+            re.compile(piece)
+        except re.error as exc:
+            raise TriageRulesError(
+                f"{path}:{line_of(shared, name)}: bad pattern {piece!r}: {exc}"
+            ) from exc
+    return pieces
+
+
+def _with_pieces(source: str, pieces: dict[str, str], where: str) -> str:
+    def piece(match: re.Match[str]) -> str:
+        if match[1] not in pieces:
+            known = ", ".join(sorted(pieces)) or "none"
+            raise TriageRulesError(f"{where}: unknown piece {{{match[1]}}} (shared: {known})")
+        return f"(?:{pieces[match[1]]})"
+
+    return _PLACEHOLDER.sub(piece, source)
+
+
+def _compile_group(
+    path: Path, spec: LineDict, key: str, pieces: dict[str, str]
+) -> tuple[_Rule, ...]:
     group = spec.get(key)
     if group is None:
         return ()
@@ -253,7 +291,8 @@ def _compile_group(path: Path, spec: LineDict, key: str) -> tuple[_Rule, ...]:
             where = f"{path}:{line_of(items, index)}"
             try:
                 # a rule written with "й" or "ł" must still meet the folded text
-                rules.append(_Rule(re.compile(without_diacritics(str(source))), where))
+                pattern = _with_pieces(without_diacritics(str(source)), pieces, where)
+                rules.append(_Rule(re.compile(pattern), where))
             except re.error as exc:
                 raise TriageRulesError(f"{where}: bad pattern {source!r}: {exc}") from exc
     return tuple(rules)

@@ -992,6 +992,31 @@ def test_rules_file_mistakes_are_reported_with_file_and_line(tmp_path: Path) -> 
         load_triage_rules(rules)
 
 
+def test_a_shared_piece_is_written_once_and_used_by_name(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "shared:\n  amount: '\\d+ ?(eur|zł)'\n"
+        "reasons:\n  account_dispute:\n    patterns:\n"
+        "      en: ['\\bmissing {amount}', '\\bpaid \\d{2} times']\n",
+        encoding="utf-8",
+    )
+    triage = Triage(load_triage_rules(rules))
+    assert reason_of(triage, "still missing 50 zł since friday") == "account_dispute"
+    assert reason_of(triage, "I paid 12 times") == "account_dispute"  # {2} stays a repeat
+    assert reason_of(triage, "what is missing from my profile?") is None
+
+
+def test_an_unknown_shared_piece_is_reported_with_file_and_line(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        "shared:\n  amount: '\\d+ ?eur'\n"
+        "reasons:\n  spam:\n    patterns:\n      en: ['win {ammount} now']\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(TriageRulesError, match=r"rules\.yaml:6: unknown piece \{ammount\}"):
+        load_triage_rules(rules)
+
+
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
@@ -1026,3 +1051,148 @@ def test_wagering_a_bonus_in_russian_slang_is_not_chasing_losses(triage: Triage)
 )
 def test_investment_tips_are_off_topic(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) == "off_topic"
+
+
+# --- more ways of saying it, each in our own words ---------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "five emails and not a single reply, lovely"),
+        ("pl", "piąty mail bez odpowiedzi, serio?"),
+        ("ru", "пишу уже четвертый раз, вы вообще читаете?"),
+        ("de", "drei Mails geschickt und keine einzige Antwort"),
+        ("fr", "trois relances et toujours aucune réponse"),
+        ("en", "your support is an absolute joke"),
+        ("de", "der Kundendienst ist echt der letzte Mist"),
+        ("pl", "te automaty są ustawione, uważajcie"),
+        ("fr", "vos machines sont truquées"),
+        ("ru", "поддержка у вас полный отстой"),
+        ("en", "just give me my money back"),
+        ("pl", "oddajcie moje pieniądze"),
+        ("ru", "верните мои деньги"),
+        ("de", "gebt mir mein Geld zurück"),
+        ("fr", "rendez-moi mon argent"),
+    ),
+)
+def test_complaints_about_being_ignored_or_cheated_and_demands_for_money_are_anger(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "anger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "consider this a formal complaint about my account"),
+        ("en", "I will refer the matter to the gambling commission"),
+        ("pl", "składam oficjalną reklamację"),
+        ("ru", "это официальная претензия"),
+        ("de", "hiermit eine formelle Beschwerde"),
+        ("fr", "ceci est une réclamation officielle"),
+        ("fr", "je vous adresse une mise en demeure"),
+    ),
+)
+def test_formal_complaints_and_referrals_are_legal_threats(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "legal_threat"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "came third in the tournament on 3 March, 200 EUR prize, nothing paid"),
+        ("pl", "wygrana z turnieju 3 marca, 500 zł, nic nie dostałem"),
+        ("ru", "приз за турнир 3 марта, 5000 руб, так ничего и не пришло"),
+        ("de", "Preisgeld vom 3. März, 150 €, ist nie angekommen"),
+        ("fr", "prix du tournoi du 3 mars, 100 €, toujours pas reçu"),
+    ),
+)
+def test_a_prize_named_by_date_and_amount_that_never_came_is_a_dispute(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is the 3 March tournament prize 500 EUR for first place?"),
+        ("de", "gibt es beim Turnier am 3. März 1000 € Preisgeld?"),
+    ),
+)
+def test_a_question_about_a_dated_prize_is_not_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "where is my payout?? 250 eur since tuesday"),
+        ("pl", "gdzie moja wypłata, 600 zł od wtorku"),
+        ("ru", "где мой вывод, 3000 руб с вторника"),
+        ("de", "wo bleibt mein Geld, 120 € seit Dienstag"),
+        ("fr", "il est où mon retrait de 80 € depuis mardi"),
+    ),
+)
+def test_a_payout_named_by_amount_and_weekday_is_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("is eth going to pump tomorrow?", "off_topic"),
+        ("czy kurs bitcoina jutro wzrośnie?", "off_topic"),
+        ("во что вложиться, в биткоин или акции?", "off_topic"),
+        ("steigt der Bitcoin noch?", "off_topic"),
+        ("le bitcoin va monter cette semaine ?", "off_topic"),
+        ("I registered at 16 with my brother's details", "minor"),
+        ("założyłem konto, jak miałem 16", "minor"),
+        ("мне было 16, когда я зарегистрировался", "minor"),
+        ("ich hab mich mit 16 angemeldet", "minor"),
+        ("j'ai ouvert mon compte à 16 ans", "minor"),
+    ],
+)
+def test_crypto_price_talk_is_off_topic_and_signing_up_under_age_is_a_minor(
+    triage: Triage, text: str, reason: str
+) -> None:
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "can I deposit with BTC?"),
+        ("en", "can I register at 17?"),
+        ("ru", "можно пополнить биткоином?"),
+        ("de", "kann ich mit Bitcoin einzahlen?"),
+    ),
+)
+def test_crypto_payment_and_age_questions_stay_faq(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("a payout went to an unknown IBAN", "fraud"),
+        ("ktoś wpłacał z mojej karty", "fraud"),
+        ("кто-то пополнял с моей карты", "fraud"),
+        ("da sind fremde Abbuchungen auf meiner Karte", "fraud"),
+        ("quelqu'un a utilisé ma carte chez vous", "fraud"),
+        ("anbei sende ich Ihnen meinen Ausweis", "documents"),
+        ("hier die Rückseite meines Ausweises", "documents"),
+        ("je vous joins la facture d'électricité", "documents"),
+        ("czy moglibyście połączyć mnie z konsultantem?", "human_request"),
+        ("можно соединить меня с оператором?", "human_request"),
+        ("mozhno kogo-nibud iz lyudei pozvat?", "human_request"),
+        ("my spending here is getting out of hand", "gambling_harm"),
+        ("proszę zamknąć mi konto na pół roku", "gambling_harm"),
+        ("все выходит из-под контроля", "gambling_harm"),
+        ("mein Spielen gerät außer Kontrolle", "gambling_harm"),
+        ("c'est devenu incontrôlable", "gambling_harm"),
+    ],
+)
+def test_fraud_documents_a_person_and_lost_control_said_plainly(
+    triage: Triage, text: str, reason: str
+) -> None:
+    assert reason_of(triage, text) == reason
