@@ -1,15 +1,17 @@
 """Answer quality on every labelled set at hand, per language, with the live decision code.
 
-Sets: the shared dev set (``../shared/eval``, scored with its own ``score.py``) and the
-eleven sets in ``bench/sets/``. Each of those was written by a separate writer who saw only
-the taxonomy, never our FAQ, lexicon or rules: a fictional casino's FAQ in another style
-(full questions; noun phrases; long marketing sentences; help-centre headings mixed with
-questions; a sparse FAQ whose facts sit only in the answers; informal; compliance headings;
-ticket-style; chatty; two plain questions per entry with long indirect messages) and
-250-300 labelled player
-messages. They stand in for the held-out set, whose FAQ is worded differently from ours.
-Once a set's failures have been read it is no longer held out: its figures flatter us.
-Messages within ratio 80 of a dev-set sentence were removed from them.
+Sets: the shared dev set (``../shared/eval``, scored with its own ``score.py``), the
+eleven casino sets in ``bench/sets/`` and two triage sets there. Each was written by a
+separate writer who saw only the taxonomy, never our FAQ, lexicon or rules. A casino set is
+a fictional casino's FAQ in another style (full questions; noun phrases; long marketing
+sentences; help-centre headings mixed with questions; a sparse FAQ whose facts sit only in
+the answers; informal; compliance headings; ticket-style; chatty; two plain questions per
+entry with long indirect messages) and 250-300 labelled player messages. The triage sets
+(``triage-blunt``: short and messy, ``triage-polite``: long and indirect) are mostly
+messages that need a person, plus FAQ questions that only mention a risky word; they are
+read against the shipped FAQ. They stand in for the held-out set, whose FAQ is worded
+differently from ours. Once a set's failures have been read it is no longer held out: its
+figures flatter us. Messages within ratio 80 of a dev-set sentence were removed from them.
 Run: ``.venv/bin/python bench/quality.py [--threshold T]``.
 """
 
@@ -43,7 +45,9 @@ def _scorer() -> ModuleType:
 def _sets() -> list[tuple[str, Path, Path]]:
     found = [("dev", SHARED_EVAL / "dev-questions.jsonl", DEFAULT_FAQ_DIR)]
     for directory in sorted((ROOT / "bench" / "sets").iterdir()):
-        found.append((directory.name, directory / "questions.jsonl", directory / "faq"))
+        # a set without its own FAQ (the triage sets) is read against the shipped one
+        faq = directory / "faq" if (directory / "faq").is_dir() else DEFAULT_FAQ_DIR
+        found.append((directory.name, directory / "questions.jsonl", faq))
     return [s for s in found if s[1].exists()]
 
 
