@@ -1199,3 +1199,37 @@ def test_fraud_documents_a_person_and_lost_control_said_plainly(
     triage: Triage, text: str, reason: str
 ) -> None:
     assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("I am going to talk to my bank about those charges", "fraud"),
+        ("opened a dispute with my card issuer yesterday", "fraud"),
+        ("zgłosiłem reklamację tych płatności w banku", "fraud"),
+        ("подам в банк заявление на возврат", "fraud"),
+        ("die Lastschrift habe ich zurückbuchen lassen", "fraud"),
+        ("je vais contester ces paiements auprès de ma banque", "fraud"),
+        ("занял у брата и опять всё проиграл", "gambling_harm"),
+        ("wziąłem pożyczkę i znowu przegrałem", "gambling_harm"),
+        ("j'ai flambé le loyer ce mois-ci", "gambling_harm"),
+        ("ich kann einfach nicht mehr aufhören", "gambling_harm"),
+        ("could you put my account on hold for a month", "gambling_harm"),
+        ("proszę usunąć moje konto na stałe", "gambling_harm"),
+        ("je suis en seconde, c'est grave si je joue ?", "minor"),
+        ("ich bin in der neunten Klasse", "minor"),
+        ("I'm in year 11, can I still cash out?", "minor"),
+        ("can someone from your team call me", "human_request"),
+        ("czy ktoś z Państwa zespołu może do mnie zadzwonić?", "human_request"),
+        ("j'aimerais qu'un conseiller me rappelle", "human_request"),
+        ("mon bonus de 40 € a disparu ce matin", "account_dispute"),
+        ("мой бонус 30 евро пропал с баланса", "account_dispute"),
+        ("vous vous moquez du monde", "anger"),
+        ("who wins the derby tonight?", "off_topic"),
+        ("szukamy afiliantów do współpracy", "spam"),
+    ],
+)
+def test_told_calmly_or_around_the_point_still_needs_a_person(
+    triage: Triage, text: str, reason: str
+) -> None:
+    assert reason_of(triage, text) == reason
