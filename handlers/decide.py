@@ -16,7 +16,7 @@ from faq.langid import LanguageGuess, LanguageIdentifier
 from faq.matcher import Candidate, FaqIndex
 from faq.model import FALLBACK_LANGUAGE
 from faq.normalise import Normalised, ascii_key, fold, normalise
-from faq.vocabulary import VocabularyVote
+from faq.vocabulary import VocabularyVote, ranked
 from faq.yaml_lines import LineDict, parse_yaml
 from handlers.triage import Triage
 
@@ -181,10 +181,7 @@ class SmallTalk:
     def language_of(self, norm: Normalised) -> str | None:
         """The one language whose lists hold the most of the message's words, if any."""
         keys = [k for k in (ascii_key(w) for w in norm.words) if k]
-        counts = sorted(
-            ((sum(k in words for k in keys), lang) for lang, words in self.languages.items()),
-            reverse=True,
-        )
+        counts = ranked(keys, self.languages)
         if not counts or counts[0][0] == 0 or (len(counts) > 1 and counts[1][0] == counts[0][0]):
             return None
         return counts[0][1]
@@ -367,16 +364,13 @@ class Decider:
             vote = top.example_lang
         vote_is_strong = top is not None and top.example_lang_similarity >= STRONG_LANGUAGE_VOTE
         sure = guess is not None and guess.confidence >= CONFIDENT_LANGUAGE
-        by_words = (
+        words_decide = (
             words is not None
             and words.share >= WORDS_VOTE_SHARE
             and words.margin >= WORDS_VOTE_MARGIN
-        )
-        if (
-            by_words
-            and words is not None
             and (guess is None or not sure or words.share >= WORDS_OVERRIDE_SHARE)
-        ):
+        )
+        if words_decide and words is not None:
             detected = words.lang
         elif sure and guess is not None and guess.lang in available:
             detected = guess.lang
