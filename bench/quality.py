@@ -51,6 +51,15 @@ def _sets() -> list[tuple[str, Path, Path]]:
     return [s for s in found if s[1].exists()]
 
 
+def per_language(totals: dict) -> str:
+    """score.py's per-language figures as "lang wrong/coverage/esc_recall", main languages."""
+    return "  ".join(
+        f"{lang} {f['wrong']:.2f}/{f['coverage']:.2f}/{f['esc_recall']:.2f}"
+        for lang, f in sorted(totals["per_lang"].items())
+        if lang in MAIN_LANGUAGES
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threshold", type=float, default=MatchSettings().answer_threshold)
@@ -76,14 +85,9 @@ def main() -> None:
             )
         with contextlib.redirect_stdout(io.StringIO()):
             totals, _wrong = score.score(questions, decisions)
-        per_lang = "  ".join(
-            f"{lang} {f['wrong']:.2f}/{f['coverage']:.2f}/{f['esc_recall']:.2f}"
-            for lang, f in sorted(totals["per_lang"].items())
-            if lang in MAIN_LANGUAGES
-        )
         print(
             f"{name:15} {totals['n']:4} {totals['wrong']:6.3f} {totals['coverage']:6.3f} "
-            f"{totals['esc_recall']:6.3f} {totals['clarify']:7.3f}   {per_lang}"
+            f"{totals['esc_recall']:6.3f} {totals['clarify']:7.3f}   {per_language(totals)}"
         )
 
 
