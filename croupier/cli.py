@@ -16,6 +16,7 @@ from faq.loader import load_faq_dir
 from faq.model import DEFAULT_LANGUAGES
 from faq.texts import load_bot_texts
 from handlers.decide import MatchSettings
+from handlers.escalation_model import DEFAULT_MODEL, DEFAULT_TRAINING_SETS
 
 if TYPE_CHECKING:
     from croupier.store.sqlite import SqliteStore
@@ -56,7 +57,12 @@ def _read_questions(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | Non
 
 
 def cmd_faq_batch(args: argparse.Namespace) -> int:
-    settings = MatchSettings(answer_threshold=args.threshold) if args.threshold else None
+    overrides: dict[str, float] = {}
+    if args.threshold:
+        overrides["answer_threshold"] = args.threshold
+    if args.escalation_threshold is not None:
+        overrides["escalation_threshold"] = args.escalation_threshold
+    settings = MatchSettings(**overrides) if overrides else None
     try:
         decider, problems = build_decider(
             Path(args.faq), DecisionParts.load(), settings, args.languages
@@ -83,6 +89,32 @@ def cmd_faq_batch(args: argparse.Namespace) -> int:
     if show_progress:
         print("\r", end="", file=sys.stderr)
     return 1 if bad_lines else 0
+
+
+def cmd_triage_train(args: argparse.Namespace) -> int:
+    """Retrain the escalation model on labelled question sets (see handlers.escalation_model)."""
+    from handlers.escalation_model import labelled_messages, train
+
+    files = [
+        file
+        for given in map(Path, args.sets)
+        for file in ([given] if given.is_file() else sorted(given.glob("*/questions.jsonl")))
+    ]
+    if not files:
+        print("croupier: no questions.jsonl under the given sets", file=sys.stderr)
+        return 2
+    try:
+        messages = labelled_messages(files)
+    except ValueError as exc:
+        print(f"croupier: {exc}", file=sys.stderr)
+        return 2
+    model = train(messages)
+    model.save(Path(args.out))
+    print(
+        f"trained on {len(messages)} messages from {len(files)} files "
+        f"({model.trained_on['needs_person']} needing a person) -> {args.out}"
+    )
+    return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -298,7 +330,24 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--faq", default=str(DEFAULT_FAQ_DIR))
     batch.add_argument("--threshold", type=float, help="override the answer threshold")
     batch.add_argument("--languages", type=_languages, default=DEFAULT_LANGUAGES)
+    batch.add_argument(
+        "--escalation-threshold",
+        type=float,
+        help="override the escalation model's threshold (1 switches it off)",
+    )
     batch.set_defaults(handler=cmd_faq_batch)
+    triage = commands.add_parser("triage", help="the escalation model").add_subparsers(
+        dest="triage_command", required=True
+    )
+    train = triage.add_parser("train", help="retrain the escalation model on labelled sets")
+    train.add_argument(
+        "sets",
+        nargs="*",
+        default=[str(DEFAULT_TRAINING_SETS)],
+        help="questions.jsonl files, or folders of sets (default: bench/sets)",
+    )
+    train.add_argument("--out", default=str(DEFAULT_MODEL), help="model file to write")
+    train.set_defaults(handler=cmd_triage_train)
     return parser
 
 

@@ -54,6 +54,8 @@ class Settings(BaseModel):
     languages: tuple[str, ...] = DEFAULT_LANGUAGES
     """Languages every FAQ entry should have (missing ones are warnings)."""
     answer_threshold: float = Field(MatchSettings.answer_threshold, gt=0, lt=1)
+    escalation_threshold: float = Field(MatchSettings.escalation_threshold, gt=0, le=1)
+    """The escalation model's threshold (see MatchSettings); 1 switches the model off."""
     faq_reload_seconds: float = Field(2.0, gt=0)
     console_user: str = "moderator"
     console_password: SecretStr | None = None
@@ -98,7 +100,10 @@ class Settings(BaseModel):
         return self.database or self.data_dir / "croupier.sqlite3"
 
     def match_settings(self) -> MatchSettings:
-        return MatchSettings(answer_threshold=self.answer_threshold)
+        return MatchSettings(
+            answer_threshold=self.answer_threshold,
+            escalation_threshold=self.escalation_threshold,
+        )
 
 
 def read_secrets_file(path: Path) -> dict[str, str]:

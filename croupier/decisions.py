@@ -12,6 +12,7 @@ from faq.loader import load_faq_dir
 from faq.matcher import FaqIndex, Featuriser
 from faq.model import DEFAULT_LANGUAGES, Faq, Problem
 from handlers.decide import Decider, MatchSettings, SmallTalk
+from handlers.escalation_model import EscalationModel
 from handlers.feedback import FeedbackWords
 from handlers.triage import Triage, load_triage_rules
 
@@ -26,6 +27,7 @@ class DecisionParts:
     smalltalk: SmallTalk
     languages: LanguageIdentifier
     feedback_words: FeedbackWords
+    escalation_model: EscalationModel
 
     @classmethod
     def load(cls) -> DecisionParts:
@@ -37,11 +39,17 @@ class DecisionParts:
             smalltalk=SmallTalk.load(),
             languages=LanguageIdentifier(),
             feedback_words=FeedbackWords.load(),
+            escalation_model=EscalationModel.load(),
         )
 
     def decider(self, faq: Faq, settings: MatchSettings | None = None) -> Decider:
         return Decider(
-            FaqIndex(faq, self.featuriser), self.triage, self.languages, self.smalltalk, settings
+            FaqIndex(faq, self.featuriser),
+            self.triage,
+            self.languages,
+            self.smalltalk,
+            settings,
+            self.escalation_model,
         )
 
 

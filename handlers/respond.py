@@ -101,7 +101,10 @@ class Responder:
                 decision={"decision": "empty"},
             )
         decision = self.decider.decide(
-            event.text, has_attachment=has_attachment, language_hint=event.language_hint
+            event.text,
+            has_attachment=has_attachment,
+            language_hint=event.language_hint,
+            choosing=state.mode is ConversationMode.CLARIFY,
         )
         record = decision.record()
         notes: tuple[Reply, ...] = ()
