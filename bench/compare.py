@@ -46,7 +46,7 @@ def _chosen_sets(directories: list[Path]) -> list[tuple[str, Path, Path | None]]
     if directories:
         return [
             (d.name, d / "questions.jsonl", d / "faq" if (d / "faq").is_dir() else None)
-            for d in directories
+            for d in map(Path.resolve, directories)  # the batches run from another directory
         ]
     return [(name, q, None if faq == DEFAULT_FAQ_DIR else faq) for name, q, faq in _sets()]
 

@@ -43,6 +43,11 @@ class Lexicon:
     """Concepts that name what a message is about (a deposit, verification, a bonus): an
     entry that never names one the message names is a worse fit for it (see
     ``faq.matcher.TOPIC_MISS_PENALTY``)."""
+    units: frozenset[str] = frozenset()
+    """Concepts that state a quantity right after a number ("17 euro") instead of naming
+    what a message is about (see ``faq.matcher.Featuriser``)."""
+    plain_words: frozenset[str] = frozenset()
+    """Words never read as a typo of a term (``stuff`` is not ``staff``)."""
     _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
         default_factory=dict
     )
@@ -81,7 +86,7 @@ class Lexicon:
         for pattern, concept in self.patterns:
             if pattern.fullmatch(key):
                 found.add(concept)
-        if found or len(key) < MIN_FUZZY_LEN:
+        if found or len(key) < MIN_FUZZY_LEN or key in self.plain_words:
             return frozenset(found)
         return self._nearest_typo(key)
 
@@ -159,12 +164,15 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
             _add_term(lexicon, str(concept), str(term).strip(), where)
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)
+    lexicon.units = _concept_list(document, "units", concepts, path)
+    lexicon.plain_words = _plain_words(document, path)
     lexicon.build_indexes()
     return lexicon
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:
-    """A top-level list of concept names (``intents``, ``topics``), each checked to exist."""
+    """A top-level list of concept names (``intents``, ``topics``, ``units``), each checked
+    to exist."""
     names = document.get(key, LineList())
     if not isinstance(names, LineList):
         raise LexiconError(f"{path}:{line_of(document, key)}: '{key}' needs a list")
@@ -173,6 +181,15 @@ def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) 
             where = f"{path}:{line_of(names, index)}"
             raise LexiconError(f"{where}: '{name}' in {key} is not a concept")
     return frozenset(str(name) for name in names)
+
+
+def _plain_words(document: LineDict, path: Path) -> frozenset[str]:
+    words = document.get("plain_words", LineList())
+    if not isinstance(words, LineList):
+        raise LexiconError(
+            f"{path}:{line_of(document, 'plain_words')}: 'plain_words' needs a list"
+        )
+    return frozenset(ascii_key(fold(str(word))) for word in words)
 
 
 def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:

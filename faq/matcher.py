@@ -89,6 +89,7 @@ class Featuriser:
 
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
+        self._units = frozenset("c:" + unit for unit in lexicon.units)
         self._local = threading.local()
         """Stemmers per thread: a reload indexes in a worker thread while the event loop
         keeps deciding, and a Snowball stemmer must not be shared between threads."""
@@ -119,6 +120,8 @@ class Featuriser:
         if known is None or len(known) >= WORD_FEATURE_CACHE_SIZE:
             known = self._words[latin_stemmer] = {}
         infos = [known.get(w) or self._learn(w, latin_stemmer, known) for w in words]
+        if self._units and any(map(str.isdigit, words)):
+            infos = self._without_stated_quantities(words, infos)
         keys = tuple([info[0] for info in infos])
         phrase_hits = self._lexicon.phrase_concepts(keys)
         if not phrase_hits:
@@ -130,6 +133,21 @@ class Featuriser:
             if info.is_concept or index not in in_phrase:  # a phrase explains its words
                 features.update(info.features)
         return features, keys
+
+    def _without_stated_quantities(
+        self, words: tuple[str, ...], infos: list[_WordFeatures]
+    ) -> list[_WordFeatures]:
+        """ "mam 17 euro na koncie" states what the player has: it asks neither about
+        currencies nor, with "18", about age (the lexicon's ``units``)."""
+        units = self._units
+        stated = list(infos)
+        for index in range(len(words) - 1):
+            unit = infos[index + 1]
+            if words[index].isdigit() and not units.isdisjoint(unit.features):
+                stated[index] = infos[index]._replace(features=())
+                kept = tuple(f for f in unit.features if f not in units)
+                stated[index + 1] = unit._replace(features=kept)
+        return stated
 
     def _learn(
         self, word: str, latin_stemmer: str, known: dict[str, _WordFeatures]

@@ -461,3 +461,16 @@ def test_everyday_english_shorthand_names_its_concept() -> None:
     assert_each_names("account", "do I need an acct for this")
     assert_each_names("free_spins", "where are my freebies")
     assert_each_names("deposit", "can I load up with a card")
+
+
+def test_everyday_words_are_not_read_as_typos_of_terms() -> None:
+    """The lexicon's ``plain_words``: "sent my stuff for checking" is not about staff."""
+    assert concepts("stuff") == frozenset()
+    assert "support" in concepts("staff")
+
+
+def test_identity_cards_in_players_shorthand_are_documents() -> None:
+    """German "Perso" for the Personalausweis; French "d'identité" typed without the
+    apostrophe."""
+    assert "document" in concepts("perso")
+    assert_each_names("document", "la carte didentite suffit ?", "reicht der Perso?")

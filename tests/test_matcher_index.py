@@ -146,3 +146,30 @@ def test_a_phrase_explains_all_its_words() -> None:
     features = featuriser.features(normalise("weryfikacja w trakcie").words, "pl")
     assert "c:pending" in features
     assert not any(f.startswith("w:trak") for f in features)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("what is the lowest cash-out, I only have 19 euro left", "en"),
+        ("ile minimalnie mogę wypłacić, zostało mi 18 zł", "pl"),
+        ("какой минимальный вывод, у меня 18 евро", "ru"),
+        ("wie viel muss ich mindestens auszahlen, ich habe 18 euro", "de"),
+        ("quel est le retrait minimum, il me reste 18 euros", "fr"),
+    ],
+)
+def test_a_sum_the_player_states_is_neither_a_currency_nor_an_age_question(
+    text: str, lang: str
+) -> None:
+    """The lexicon's ``units``: "18 euro" right after a number states what the player
+    has; it must not pull towards the currencies entry, nor "18" towards the age rule."""
+    featuriser = Featuriser(load_lexicon())
+    features = featuriser.features(normalise(text).words, lang)
+    assert "c:withdrawal" in features and "c:minimum" in features
+    assert "c:currency" not in features and "c:age" not in features
+
+
+def test_a_currency_asked_about_and_an_age_stated_keep_their_concepts() -> None:
+    featuriser = Featuriser(load_lexicon())
+    assert "c:currency" in featuriser.features(normalise("can I play in euro?").words, "en")
+    assert "c:age" in featuriser.features(normalise("I am 18, can I join?").words, "en")
