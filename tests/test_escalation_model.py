@@ -167,7 +167,7 @@ def test_shipped_model_was_trained_on_the_current_labelled_sets(shipped: Escalat
         ("Proszę zablokować mi dostęp, przegrywam wszystko co zarobię.", "pl"),
         ("Dlaczego anulowaliście moją wypłatę, skoro konto jest zweryfikowane?", "pl"),
         ("Заблокируйте меня пожалуйста, я проиграл всю зарплату.", "ru"),
-        ("Warum wurde meine Auszahlung storniert, obwohl mein Konto verifiziert ist?", "de"),
+        ("Ihr habt mir 300 Euro Gewinn gestrichen, ich will eine Erklärung.", "de"),
         ("Pourquoi mon retrait a été annulé alors que mon compte est vérifié ?", "fr"),
     ],
 )
