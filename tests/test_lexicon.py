@@ -474,3 +474,9 @@ def test_identity_cards_in_players_shorthand_are_documents() -> None:
     apostrophe."""
     assert "document" in concepts("perso")
     assert_each_names("document", "la carte didentite suffit ?", "reicht der Perso?")
+
+
+def test_casual_english_for_paying_in_taking_out_and_the_minimum() -> None:
+    assert_each_names("deposit", "can I put some money in with paysafe?")
+    assert_each_names("withdrawal", "how do I get my winnings out", "I pulled out 50 yesterday")
+    assert_each_names("minimum", "what's the least I can cash out?")
