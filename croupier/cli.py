@@ -93,7 +93,8 @@ def cmd_faq_batch(args: argparse.Namespace) -> int:
 
 def cmd_triage_train(args: argparse.Namespace) -> int:
     """Retrain the escalation model on labelled question sets (see handlers.escalation_model)."""
-    from handlers.escalation_model import labelled_messages, train
+    from handlers.escalation_model import labelled_messages, train, with_rule_reasons
+    from handlers.triage import Triage, load_triage_rules
 
     files = [
         file
@@ -108,7 +109,7 @@ def cmd_triage_train(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"croupier: {exc}", file=sys.stderr)
         return 2
-    model = train(messages)
+    model = train(with_rule_reasons(messages, Triage(load_triage_rules())))
     model.save(Path(args.out))
     print(
         f"trained on {len(messages)} messages from {len(files)} files "

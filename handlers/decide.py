@@ -76,6 +76,12 @@ confidence (0.2): it rescues transliterated Russian (which detectors read as Dut
 without letting a German example outvote a clearly English sentence."""
 
 
+LIKELY_REASON_CONFIDENCE = 0.6
+"""A message the escalation model flags is filed under the reason its second head names
+when that head is this sure (so a self-exclusion plea gets the harm holding reply);
+otherwise under ``flagged``."""
+
+
 class DecisionKind(StrEnum):
     ANSWER = "answer"
     CLARIFY = "clarify"
@@ -276,13 +282,20 @@ class Decider:
         if probability < self.settings.escalation_threshold:
             return None
         words = ", ".join(model.telling_words(norm, decision.detected_lang))
+        evidence = f"escalation model {probability:.2f}"
+        reason = "flagged"
+        likely = model.likely_reason(norm, decision.detected_lang)
+        if likely is not None:
+            evidence += f", {likely[0]} {likely[1]:.2f}"
+            if likely[1] >= LIKELY_REASON_CONFIDENCE:
+                reason = likely[0]
         return replace(
             decision,
             kind=DecisionKind.ESCALATE,
             faq_id=None,
             options=(),
-            reason="flagged",
-            evidence=f"escalation model {probability:.2f}" + (f": {words}" if words else ""),
+            reason=reason,
+            evidence=evidence + (f": {words}" if words else ""),
         )
 
     def _answer_each_question(

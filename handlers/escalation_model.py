@@ -13,6 +13,11 @@ survive typos, inflection and the Cyrillic/Latin split), word pairs, and a few s
 (``croupier triage train``, by default ``bench/sets``) and only ever turns an answer into
 an escalation, never the reverse: its mistakes cost a moderator's minute, not a player's
 trust. It knows nothing of the FAQ or the lexicon, so content edits never stale it.
+
+A second, smaller head names the likely reason (self-exclusion, a minor, a dispute…), so
+a plea the rules missed still gets the harm or minor holding reply and a moderator sees
+what it is about. It learns from the triage rules' own reasons on the labelled messages
+they catch, and carries that judgement over to wordings they do not.
 """
 
 from __future__ import annotations
@@ -24,8 +29,8 @@ import math
 import re
 import threading
 import zlib
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,6 +39,7 @@ import Stemmer
 
 from faq.matcher import STEMMER_NAMES
 from faq.normalise import Normalised, ascii_key, normalise
+from handlers.triage import Triage
 
 DEFAULT_MODEL = Path(__file__).with_name("escalation_model.npz")
 DEFAULT_TRAINING_SETS = Path(__file__).parents[1] / "bench" / "sets"
@@ -42,6 +48,10 @@ FEATURE_BITS = 18
 """2**18 hashed features: collisions cost nothing measurable next to 2**20 (left-out-set
 recall 0.878 vs 0.876 at the same false-alarm rate) and the model is 4x smaller."""
 _DIMENSION = 1 << FEATURE_BITS
+REASON_BITS = 14
+"""The reason head folds the same features into 2**14 buckets: ten reasons over 2,000
+messages need far fewer weights than the yes/no question over 5,400."""
+_REASON_DIMENSION = 1 << REASON_BITS
 _NGRAM_SIZES = (3, 4, 5)
 _AMOUNT = re.compile(
     r"(?i)\d[\d.,]*\s*(?:€|eur\w*|z[lł]\w*|pln|usd|\$|£|gbp|rub\w*|руб\w*|₽|k)(?!\w)"
@@ -57,6 +67,8 @@ class LabelledMessage:
     text: str
     lang: str | None
     needs_person: bool
+    reason: str | None = None
+    """Why it needs a person, where known (the triage rule that catches it)."""
 
 
 @dataclass(frozen=True)
@@ -149,11 +161,24 @@ class EscalationModel:
     """One float32 weight per hashed feature (2**FEATURE_BITS)."""
     trained_on: dict[str, object]
     """Message counts and the training data's fingerprint."""
+    reasons: tuple[str, ...] = ()
+    reason_weights: np.ndarray | None = None
+    """One row of 2**REASON_BITS float32 weights per reason."""
 
     def probability(self, norm: Normalised, lang: str | None) -> float:
         """How likely this message needs a person, 0..1."""
         margin = float(self.weights[feature_ids(norm, lang)].sum())
         return 1.0 / (1.0 + math.exp(-margin)) if margin > -30 else 0.0
+
+    def likely_reason(self, norm: Normalised, lang: str | None) -> tuple[str, float] | None:
+        """The most likely escalation reason and its probability, if the model has a head."""
+        if self.reason_weights is None or not self.reasons:
+            return None
+        ids = np.unique(feature_ids(norm, lang) & (_REASON_DIMENSION - 1))
+        margins = self.reason_weights[:, ids].sum(axis=1, dtype=np.float64)
+        chances = np.exp(margins - margins.max())
+        best = int(np.argmax(chances))
+        return self.reasons[best], float(chances[best] / chances.sum())
 
     def telling_words(self, norm: Normalised, lang: str | None, count: int = 3) -> list[str]:
         """The words that pushed hardest towards a person, for the moderator's evidence."""
@@ -167,41 +192,46 @@ class EscalationModel:
             weights = np.zeros(_DIMENSION, dtype=np.float32)
             weights[stored["ids"]] = stored["weights"]
             trained_on = json.loads(str(stored["trained_on"]))
+            reasons = tuple(trained_on.get("reasons", ()))
+            reason_weights = None
+            if reasons:
+                reason_weights = np.zeros(len(reasons) * _REASON_DIMENSION, dtype=np.float32)
+                reason_weights[stored["reason_ids"]] = stored["reason_weights"]
+                reason_weights = reason_weights.reshape(len(reasons), _REASON_DIMENSION)
         if trained_on.get("feature_bits") != FEATURE_BITS:
             raise ValueError(f"{path}: trained with other features; run croupier triage train")
-        return cls(weights, trained_on)
+        return cls(weights, trained_on, reasons, reason_weights)
 
     def save(self, path: Path) -> None:
         ids = np.flatnonzero(self.weights).astype(np.uint32)
+        flat_reasons = (
+            self.reason_weights.ravel()
+            if self.reason_weights is not None
+            else np.zeros(0, dtype=np.float32)
+        )
+        reason_ids = np.flatnonzero(flat_reasons).astype(np.uint32)
         with path.open("wb") as out:
             np.savez_compressed(
                 out,
                 ids=ids,
                 weights=self.weights[ids],
+                reason_ids=reason_ids,
+                reason_weights=flat_reasons[reason_ids],
                 trained_on=np.array(json.dumps(self.trained_on, sort_keys=True)),
             )
 
 
-def train(
-    messages: Sequence[LabelledMessage], settings: TrainingSettings | None = None
-) -> EscalationModel:
-    """Fit the weights by full-batch Adam on the L2-regularised log loss: deterministic
-    (same messages, same model) and a few seconds for thousands of messages."""
-    settings = settings or TrainingSettings()
-    rows = [feature_ids(normalise(m.text), m.lang) for m in messages]
-    lengths = np.array([len(r) for r in rows])
-    columns = np.concatenate(rows)
-    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
-    row_of_column = np.repeat(np.arange(len(rows)), lengths)
-    labels = np.array([m.needs_person for m in messages], dtype=np.float64)
-    weights = np.zeros(_DIMENSION)
-    first_moment = np.zeros(_DIMENSION)
-    second_moment = np.zeros(_DIMENSION)
+def _adam(
+    gradient_of: Callable[[np.ndarray], np.ndarray],
+    shape: tuple[int, ...],
+    settings: TrainingSettings,
+) -> np.ndarray:
+    """Full-batch Adam from zero weights: deterministic (same data, same model)."""
+    weights = np.zeros(shape)
+    first_moment = np.zeros(shape)
+    second_moment = np.zeros(shape)
     for step in range(1, settings.epochs + 1):
-        margins = np.add.reduceat(weights[columns], starts)
-        residuals = (1.0 / (1.0 + np.exp(-margins)) - labels) / len(labels)
-        gradient = np.bincount(columns, residuals[row_of_column], _DIMENSION)
-        gradient += settings.l2 * weights
+        gradient = gradient_of(weights) + settings.l2 * weights
         first_moment = 0.9 * first_moment + 0.1 * gradient
         second_moment = 0.999 * second_moment + 0.001 * gradient * gradient
         weights -= (
@@ -209,6 +239,26 @@ def train(
             * (first_moment / (1 - 0.9**step))
             / (np.sqrt(second_moment / (1 - 0.999**step)) + 1e-8)
         )
+    return weights
+
+
+def train(
+    messages: Sequence[LabelledMessage], settings: TrainingSettings | None = None
+) -> EscalationModel:
+    """Fit both heads on the L2-regularised log loss: a few seconds for thousands of
+    messages."""
+    settings = settings or TrainingSettings()
+    rows = [feature_ids(normalise(m.text), m.lang) for m in messages]
+    columns, starts, row_of_column = _stacked(rows)
+    labels = np.array([m.needs_person for m in messages], dtype=np.float64)
+
+    def log_loss_gradient(weights: np.ndarray) -> np.ndarray:
+        margins = np.add.reduceat(weights[columns], starts)
+        residuals = (1.0 / (1.0 + np.exp(-margins)) - labels) / len(labels)
+        return np.bincount(columns, residuals[row_of_column], _DIMENSION)
+
+    weights = _adam(log_loss_gradient, (_DIMENSION,), settings)
+    reasons, reason_weights = _train_reasons(messages, rows, settings)
     trained_on = {
         "messages": len(messages),
         "needs_person": int(labels.sum()),
@@ -216,8 +266,44 @@ def train(
         "feature_bits": FEATURE_BITS,
         "l2": settings.l2,
         "epochs": settings.epochs,
+        "reasons": list(reasons),
     }
-    return EscalationModel(weights.astype(np.float32), trained_on)
+    return EscalationModel(weights.astype(np.float32), trained_on, reasons, reason_weights)
+
+
+def _stacked(rows: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(every row's feature ids end to end, where each row starts, the row of each id)."""
+    lengths = np.array([len(r) for r in rows])
+    columns = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]])
+    return columns, starts, np.repeat(np.arange(len(rows)), lengths)
+
+
+def _train_reasons(
+    messages: Sequence[LabelledMessage], rows: Sequence[np.ndarray], settings: TrainingSettings
+) -> tuple[tuple[str, ...], np.ndarray | None]:
+    """Softmax regression over the messages that carry a reason."""
+    reasoned = [(m.reason, r) for m, r in zip(messages, rows, strict=True) if m.reason]
+    reasons = tuple(sorted({reason for reason, _ in reasoned if reason}))
+    if len(reasons) < 2:
+        return (), None
+    columns, starts, row_of_column = _stacked(
+        [np.unique(r & (_REASON_DIMENSION - 1)) for _, r in reasoned]
+    )
+    targets = np.zeros((len(reasons), len(reasoned)))
+    targets[[reasons.index(str(reason)) for reason, _ in reasoned], np.arange(len(reasoned))] = 1
+
+    def softmax_gradient(weights: np.ndarray) -> np.ndarray:
+        margins = np.add.reduceat(weights[:, columns], starts, axis=1)
+        chances = np.exp(margins - margins.max(axis=0))
+        chances /= chances.sum(axis=0)
+        residuals = (chances - targets) / len(reasoned)
+        return np.stack(
+            [np.bincount(columns, row[row_of_column], _REASON_DIMENSION) for row in residuals]
+        )
+
+    weights = _adam(softmax_gradient, (len(reasons), _REASON_DIMENSION), settings)
+    return reasons, weights.astype(np.float32)
 
 
 def labelled_messages(question_files: Iterable[Path]) -> list[LabelledMessage]:
@@ -239,3 +325,15 @@ def labelled_messages(question_files: Iterable[Path]) -> list[LabelledMessage]:
             seen.add(text)
             messages.append(LabelledMessage(text, item.get("lang"), kind == "escalate"))
     return messages
+
+
+def with_rule_reasons(
+    messages: Sequence[LabelledMessage], triage: Triage
+) -> list[LabelledMessage]:
+    """Each message needing a person, with the reason the triage rules give it (if any):
+    the reason head learns the rules' judgement and applies it to wordings they miss."""
+    labelled = []
+    for message in messages:
+        result = triage.check(normalise(message.text)) if message.needs_person else None
+        labelled.append(replace(message, reason=result.reason) if result else message)
+    return labelled

@@ -12,10 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bots.events import Event
 from croupier.cli import main
-from croupier.config import DEFAULT_FAQ_DIR
+from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts, build_decider
 from faq.normalise import normalise
+from faq.texts import load_bot_texts
 from handlers.decide import Decider, DecisionKind, MatchSettings
 from handlers.escalation_model import (
     DEFAULT_TRAINING_SETS,
@@ -25,7 +27,10 @@ from handlers.escalation_model import (
     fingerprint,
     labelled_messages,
     train,
+    with_rule_reasons,
 )
+from handlers.outcome import ConversationState
+from handlers.respond import Responder
 
 SMALL_CORPUS = [
     LabelledMessage("where is my money, third week of waiting, this is theft", "en", True),
@@ -195,21 +200,46 @@ def test_shipped_model_leaves_faq_questions_alone(
     assert _probability(shipped, text, lang) < 0.2
 
 
-def test_a_message_the_rules_let_through_is_escalated_as_flagged(decider: Decider) -> None:
-    """A player asking to be kept out, in words no self-exclusion rule has: the rules
-    let it through, the model names the words that tipped it."""
+def test_a_plea_the_rules_let_through_is_escalated_with_the_reason_the_model_names(
+    decider: Decider,
+) -> None:
+    """A player asking to be kept out, in words no self-exclusion rule has: the rules let
+    it through, the model flags it and its reason head files it as gambling harm (so the
+    player gets the harm holding reply), naming the words that tipped it."""
     text = "Please stop letting me log in, every night I tell myself just one more spin."
     decision = decider.decide(text)
-    assert decision.kind is DecisionKind.ESCALATE and decision.reason == "flagged"
+    assert decision.kind is DecisionKind.ESCALATE and decision.reason == "gambling_harm"
     assert decision.evidence.startswith("escalation model ")
     assert decision.faq_id is None and decision.options == ()
+
+
+def test_the_harm_holding_reply_reaches_a_plea_only_the_model_caught(
+    decision_parts: DecisionParts,
+) -> None:
+    responder = Responder(
+        build_decider(DEFAULT_FAQ_DIR, decision_parts)[0],
+        load_bot_texts(DEFAULT_BOT_TEXTS)[0],  # type: ignore[arg-type]
+        decision_parts.feedback_words,
+    )
+    event = Event(
+        channel="webchat",
+        platform_message_id="m1",
+        conversation_key="c1",
+        sender_id="p1",
+        text="Please stop letting me log in, every night I tell myself just one more spin.",
+    )
+    outcome = responder.respond(
+        event, ConversationState(id=1, channel="webchat", conversation_key="c1")
+    )
+    assert outcome.open_ticket_reason == "gambling_harm"
+    assert outcome.replies[-1].text == responder.texts.get("holding_reply_harm", "en")
 
 
 def test_threshold_one_switches_the_model_off(
     decider: Decider, decision_parts: DecisionParts
 ) -> None:
     text = "Why does my withdrawal keep bouncing back to pending, I've done everything?"
-    assert decider.decide(text).reason == "flagged"
+    assert decider.decide(text).evidence.startswith("escalation model ")
     off = build_decider(DEFAULT_FAQ_DIR, decision_parts, MatchSettings(escalation_threshold=1))[0]
     assert off.decide(text).kind in (DecisionKind.ANSWER, DecisionKind.CLARIFY)
 
@@ -218,5 +248,33 @@ def test_a_reply_to_a_clarify_question_is_not_second_guessed(decider: Decider) -
     """Naming which of two offered entries was meant uses the topic's details (a card
     photo, front and back) that the model reads as a player's own case."""
     text = "I mean the payment card photo, front and back"
-    assert decider.decide(text).reason == "flagged"
-    assert decider.decide(text, choosing=True).reason != "flagged"
+    assert decider.decide(text).evidence.startswith("escalation model ")
+    assert not decider.decide(text, choosing=True).evidence.startswith("escalation model ")
+
+
+def test_the_reason_head_learns_from_labelled_reasons() -> None:
+    corpus = [
+        *SMALL_CORPUS,
+        LabelledMessage("please block me, I cannot stop playing", "en", True, "gambling_harm"),
+        LabelledMessage("close my account, I lose everything", "en", True, "gambling_harm"),
+        LabelledMessage("zablokujcie mnie, nie umiem przestać", "pl", True, "gambling_harm"),
+        LabelledMessage("my lawyer will hear about this", "en", True, "legal_threat"),
+        LabelledMessage("I am reporting you to the regulator", "en", True, "legal_threat"),
+        LabelledMessage("zgłaszam was do prawnika", "pl", True, "legal_threat"),
+    ]
+    model = train(corpus)
+    assert model.reasons == ("gambling_harm", "legal_threat")
+    likely = model.likely_reason(normalise("please block me, I cannot stop"), "en")
+    assert likely is not None and likely[0] == "gambling_harm" and likely[1] > 0.5
+    likely = model.likely_reason(normalise("my lawyer and the regulator"), "en")
+    assert likely is not None and likely[0] == "legal_threat"
+
+
+def test_rule_reasons_label_only_messages_needing_a_person(decision_parts: DecisionParts) -> None:
+    messages = [
+        LabelledMessage("I want to talk to a human, not a bot", "en", True),
+        LabelledMessage("how do I talk to support?", "en", False),
+        LabelledMessage("xyzzy", "en", True),
+    ]
+    labelled = with_rule_reasons(messages, decision_parts.triage)
+    assert [m.reason for m in labelled] == ["human_request", None, None]
