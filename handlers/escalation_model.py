@@ -284,7 +284,7 @@ def _train_reasons(
 ) -> tuple[tuple[str, ...], np.ndarray | None]:
     """Softmax regression over the messages that carry a reason."""
     reasoned = [(m.reason, r) for m, r in zip(messages, rows, strict=True) if m.reason]
-    reasons = tuple(sorted({reason for reason, _ in reasoned if reason}))
+    reasons = tuple(sorted({str(reason) for reason, _ in reasoned}))
     if len(reasons) < 2:
         return (), None
     columns, starts, row_of_column = _stacked(

@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import re
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,6 +22,8 @@ from croupier.console.auth import ConsoleAuth
 from croupier.console.stats import percentile
 from croupier.console.users import Role, UserDirectory, add_user
 from croupier.store.factory import make_store
+from handlers.respond import PERSONAL_DATA_REASON
+from handlers.triage import REASON_PRIORITY
 from tests.conftest import Moderator, PlayerChat, faq_answer
 
 BOTH_STORES = True
@@ -506,3 +510,14 @@ async def test_event_stream_tells_of_a_new_ticket_and_of_a_claim(
 
 async def test_event_stream_needs_a_session(client: TestClient[Any, Any]) -> None:
     assert (await client.get("/console/api/events")).status == 401
+
+
+def test_the_queue_filter_offers_every_reason_a_ticket_is_opened_with() -> None:
+    """The reason filter once offered 'dispute' and 'document', which no ticket carries
+    (they are 'account_dispute' and 'documents'): filtering by them showed nothing."""
+    html = (Path(__file__).parents[1] / "croupier/console/static/console.html").read_text()
+    listing = html[html.index("var REASONS") : html.index("];", html.index("var REASONS"))]
+    offered = set(re.findall(r"'([a-z_]+)'", listing))
+    opened_with = {*REASON_PRIORITY, "flagged", PERSONAL_DATA_REASON, "no_match"}
+    opened_with |= {"low_confidence", "no_text", "answer_not_helpful", "repeated_question"}
+    assert opened_with | {"repeated_miss"} == offered
