@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, f
 
 from faq.model import DEFAULT_LANGUAGES
 from handlers.decide import MatchSettings
+from handlers.escalation_model import DEFAULT_MODEL
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_FAQ_DIR = PACKAGE_ROOT / "faq" / "content"
@@ -56,6 +57,8 @@ class Settings(BaseModel):
     answer_threshold: float = Field(MatchSettings.answer_threshold, gt=0, lt=1)
     escalation_threshold: float = Field(MatchSettings.escalation_threshold, gt=0, le=1)
     """The escalation model's threshold (see MatchSettings); 1 switches the model off."""
+    escalation_model: Path = DEFAULT_MODEL
+    """A model retrained on the casino's own labelled messages (``croupier triage train``)."""
     faq_reload_seconds: float = Field(2.0, gt=0)
     console_user: str = "moderator"
     console_password: SecretStr | None = None

@@ -12,7 +12,7 @@ from faq.loader import load_faq_dir
 from faq.matcher import FaqIndex, Featuriser
 from faq.model import DEFAULT_LANGUAGES, Faq, Problem
 from handlers.decide import Decider, MatchSettings, SmallTalk
-from handlers.escalation_model import EscalationModel
+from handlers.escalation_model import DEFAULT_MODEL, EscalationModel
 from handlers.feedback import FeedbackWords
 from handlers.triage import Triage, load_triage_rules
 
@@ -30,7 +30,7 @@ class DecisionParts:
     escalation_model: EscalationModel
 
     @classmethod
-    def load(cls) -> DecisionParts:
+    def load(cls, escalation_model: Path = DEFAULT_MODEL) -> DecisionParts:
         lexicon = load_lexicon()
         return cls(
             lexicon=lexicon,
@@ -39,7 +39,7 @@ class DecisionParts:
             smalltalk=SmallTalk.load(),
             languages=LanguageIdentifier(),
             feedback_words=FeedbackWords.load(),
-            escalation_model=EscalationModel.load(),
+            escalation_model=EscalationModel.load(escalation_model),
         )
 
     def decider(self, faq: Faq, settings: MatchSettings | None = None) -> Decider:

@@ -14,6 +14,7 @@ from croupier.app import Croupier
 from croupier.config import Settings, merged_environment
 from croupier.live_content import ContentLoadError
 from croupier.logging_setup import configure_logging, secret_values
+from handlers.escalation_model import ModelFileError
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ def run_service(settings: Settings, *, demo: bool) -> int:
     except ContentLoadError as exc:
         for problem in exc.problems:
             log.error("FAQ: %s", problem)
+        return 2
+    except ModelFileError as exc:
+        log.error("escalation model: %s", exc)
         return 2
     except Exception:
         # Through the log (secrets redacted), not Python's raw traceback on stderr.

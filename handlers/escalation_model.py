@@ -28,6 +28,7 @@ import json
 import math
 import re
 import threading
+import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -60,6 +61,10 @@ _AMOUNT = re.compile(
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"\d{5,}|\b[A-Z]{2,}-?\d{3,}")
 _local = threading.local()
+
+
+class ModelFileError(ValueError):
+    """The escalation model file cannot be read (named with its path)."""
 
 
 @dataclass(frozen=True)
@@ -188,18 +193,23 @@ class EscalationModel:
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> EscalationModel:
-        with np.load(path) as stored:
-            weights = np.zeros(_DIMENSION, dtype=np.float32)
-            weights[stored["ids"]] = stored["weights"]
-            trained_on = json.loads(str(stored["trained_on"]))
-            reasons = tuple(trained_on.get("reasons", ()))
-            reason_weights = None
-            if reasons:
-                reason_weights = np.zeros(len(reasons) * _REASON_DIMENSION, dtype=np.float32)
-                reason_weights[stored["reason_ids"]] = stored["reason_weights"]
-                reason_weights = reason_weights.reshape(len(reasons), _REASON_DIMENSION)
+        """Raises ModelFileError naming the file when it is missing, damaged or from
+        another version of the features."""
+        try:
+            with np.load(path) as stored:
+                weights = np.zeros(_DIMENSION, dtype=np.float32)
+                weights[stored["ids"]] = stored["weights"]
+                trained_on = json.loads(str(stored["trained_on"]))
+                reasons = tuple(trained_on.get("reasons", ()))
+                reason_weights = None
+                if reasons:
+                    flat = np.zeros(len(reasons) * _REASON_DIMENSION, dtype=np.float32)
+                    flat[stored["reason_ids"]] = stored["reason_weights"]
+                    reason_weights = flat.reshape(len(reasons), _REASON_DIMENSION)
+        except (OSError, KeyError, IndexError, ValueError, zipfile.BadZipFile) as exc:
+            raise ModelFileError(f"{path}: not a readable escalation model ({exc})") from None
         if trained_on.get("feature_bits") != FEATURE_BITS:
-            raise ValueError(f"{path}: trained with other features; run croupier triage train")
+            raise ModelFileError(f"{path}: trained with other features; run croupier triage train")
         return cls(weights, trained_on, reasons, reason_weights)
 
     def save(self, path: Path) -> None:

@@ -14,8 +14,9 @@ import pytest
 
 from bots.events import Event
 from croupier.cli import main
-from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR
+from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, load_settings
 from croupier.decisions import DecisionParts, build_decider
+from croupier.service import run_service
 from faq.normalise import normalise
 from faq.texts import load_bot_texts
 from handlers.decide import Decider, DecisionKind, MatchSettings
@@ -23,6 +24,7 @@ from handlers.escalation_model import (
     DEFAULT_TRAINING_SETS,
     EscalationModel,
     LabelledMessage,
+    ModelFileError,
     feature_ids,
     fingerprint,
     labelled_messages,
@@ -278,3 +280,29 @@ def test_rule_reasons_label_only_messages_needing_a_person(decision_parts: Decis
     ]
     labelled = with_rule_reasons(messages, decision_parts.triage)
     assert [m.reason for m in labelled] == ["human_request", None, None]
+
+
+def test_a_damaged_model_file_is_named_in_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "model.npz"
+    damaged.write_bytes(b"not a zip archive")
+    with pytest.raises(ModelFileError, match=r"model\.npz: not a readable escalation model"):
+        EscalationModel.load(damaged)
+    with pytest.raises(ModelFileError, match=r"missing\.npz"):
+        EscalationModel.load(tmp_path / "missing.npz")
+
+
+def test_the_service_takes_a_retrained_model_from_config_and_refuses_a_broken_one(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    retrained = tmp_path / "ours.npz"
+    train(SMALL_CORPUS).save(retrained)
+    settings = load_settings({"CROUPIER_ESCALATION_MODEL": str(retrained)}, data_dir=tmp_path)
+    assert settings.escalation_model == retrained
+    assert DecisionParts.load(settings.escalation_model).escalation_model.trained_on[
+        "fingerprint"
+    ] == fingerprint(SMALL_CORPUS)
+    broken = tmp_path / "broken.npz"
+    broken.write_text("oops", encoding="utf-8")
+    settings = load_settings({"CROUPIER_ESCALATION_MODEL": str(broken)}, data_dir=tmp_path)
+    assert run_service(settings, demo=True) == 2
+    assert "broken.npz: not a readable escalation model" in capfd.readouterr().err
