@@ -480,3 +480,10 @@ def test_casual_english_for_paying_in_taking_out_and_the_minimum() -> None:
     assert_each_names("deposit", "can I put some money in with paysafe?")
     assert_each_names("withdrawal", "how do I get my winnings out", "I pulled out 50 yesterday")
     assert_each_names("minimum", "what's the least I can cash out?")
+
+
+def test_casual_english_for_spins_expiry_opening_hours_and_logins() -> None:
+    assert_each_names("free_spins", "do my free rounds still work?")
+    assert_each_names("expiry", "do they run out after a while?")
+    assert_each_names("availability", "are you open on sundays?")
+    assert_each_names("login", "it keeps saying wrong credentials")
