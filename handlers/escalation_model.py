@@ -31,7 +31,7 @@ import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -54,6 +54,7 @@ REASON_BITS = 14
 messages need far fewer weights than the yes/no question over 5,400."""
 _REASON_DIMENSION = 1 << REASON_BITS
 _NGRAM_SIZES = (3, 4, 5)
+_WORD_MARGIN_CACHE_SIZE = 200_000
 _AMOUNT = re.compile(
     r"(?i)\d[\d.,]*\s*(?:€|eur\w*|z[lł]\w*|pln|usd|\$|£|gbp|rub\w*|руб\w*|₽|k)(?!\w)"
     r"|[€$£]\s*\d"
@@ -142,15 +143,20 @@ def _shape_features(norm: Normalised, word_count: int) -> list[str]:
     return shapes
 
 
-def feature_ids(norm: Normalised, lang: str | None) -> np.ndarray:
-    """The message's hashed features, each once."""
-    ids: set[int] = set()
-    for word in set(norm.words):
-        ids.update(_word_features(word, lang))
+def _context_ids(norm: Normalised) -> list[int]:
+    """Word pairs and shapes: what no single word says."""
     keys = [k for k in map(ascii_key, norm.words) if k]
-    ids.update(itertools.starmap(_pair_feature, itertools.pairwise(keys)))
-    ids.update(_hash("s:" + shape) for shape in _shape_features(norm, len(keys)))
-    return np.fromiter(ids, dtype=np.int64, count=len(ids))
+    ids = list(itertools.starmap(_pair_feature, itertools.pairwise(keys)))
+    ids.extend(_hash("s:" + shape) for shape in _shape_features(norm, len(keys)))
+    return ids
+
+
+def feature_ids(norm: Normalised, lang: str | None) -> np.ndarray:
+    """The message's hashed features, a word's as often as the word occurs: a bag, so a
+    message's margin is the sum of its words' margins (cached per word) plus its context."""
+    ids = [i for word in norm.words for i in _word_features(word, lang)]
+    ids.extend(_context_ids(norm))
+    return np.array(ids, dtype=np.int64)
 
 
 def fingerprint(messages: Sequence[LabelledMessage]) -> str:
@@ -169,17 +175,31 @@ class EscalationModel:
     reasons: tuple[str, ...] = ()
     reason_weights: np.ndarray | None = None
     """One row of 2**REASON_BITS float32 weights per reason."""
+    _word_margins: dict[tuple[str, str | None], float] = field(
+        default_factory=dict, compare=False, repr=False
+    )
+    """Each word's summed weights: the hot path adds a few floats per message."""
 
     def probability(self, norm: Normalised, lang: str | None) -> float:
         """How likely this message needs a person, 0..1."""
-        margin = float(self.weights[feature_ids(norm, lang)].sum())
+        word_margins = self._word_margins
+        if len(word_margins) >= _WORD_MARGIN_CACHE_SIZE:
+            word_margins.clear()
+        margin = 0.0
+        for word in norm.words:
+            word_margin = word_margins.get((word, lang))
+            if word_margin is None:
+                word_margin = float(self.weights[list(_word_features(word, lang))].sum())
+                word_margins[(word, lang)] = word_margin
+            margin += word_margin
+        margin += float(self.weights[_context_ids(norm)].sum())
         return 1.0 / (1.0 + math.exp(-margin)) if margin > -30 else 0.0
 
     def likely_reason(self, norm: Normalised, lang: str | None) -> tuple[str, float] | None:
         """The most likely escalation reason and its probability, if the model has a head."""
         if self.reason_weights is None or not self.reasons:
             return None
-        ids = np.unique(feature_ids(norm, lang) & (_REASON_DIMENSION - 1))
+        ids = feature_ids(norm, lang) & (_REASON_DIMENSION - 1)
         margins = self.reason_weights[:, ids].sum(axis=1, dtype=np.float64)
         chances = np.exp(margins - margins.max())
         best = int(np.argmax(chances))
@@ -297,9 +317,7 @@ def _train_reasons(
     reasons = tuple(sorted({str(reason) for reason, _ in reasoned}))
     if len(reasons) < 2:
         return (), None
-    columns, starts, row_of_column = _stacked(
-        [np.unique(r & (_REASON_DIMENSION - 1)) for _, r in reasoned]
-    )
+    columns, starts, row_of_column = _stacked([r & (_REASON_DIMENSION - 1) for _, r in reasoned])
     targets = np.zeros((len(reasons), len(reasoned)))
     targets[[reasons.index(str(reason)) for reason, _ in reasoned], np.arange(len(reasoned))] = 1
 
