@@ -104,7 +104,7 @@ class MatchSettings:
     probability of needing a person is escalated instead of answered; 1 switches it off.
     0.7 was chosen before looking at any unread set: leaving each of 15 labelled sets out
     in turn, the model alone flagged 0.6 % of its FAQ questions at 0.7 (0.9 % at 0.6) and
-    found 88 % of the escalations; with 21 sets, 0.4 % and 92 %."""
+    found 88 % of the escalations; with 21 sets, 0.5 % and 92 %."""
 
     @property
     def clarify_floor(self) -> float:
