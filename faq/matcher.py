@@ -63,6 +63,17 @@ UNKNOWN_WORD_SHARE = 0.5
 message may be about something else, without drowning what it shares with an entry."""
 
 Vector = dict[str, float]
+_stemmers = threading.local()
+
+
+def snowball(name: str) -> Stemmer.Stemmer:
+    """The Snowball stemmer ``name`` of this thread: a reload indexes in a worker thread
+    while the event loop keeps deciding, and a stemmer must not be shared between threads."""
+    stemmers: dict[str, Stemmer.Stemmer] = _stemmers.__dict__.setdefault("stemmers", {})
+    stemmer = stemmers.get(name)
+    if stemmer is None:
+        stemmer = stemmers[name] = Stemmer.Stemmer(name)
+    return stemmer
 
 
 @dataclass(frozen=True)
@@ -90,9 +101,6 @@ class Featuriser:
     def __init__(self, lexicon: Lexicon) -> None:
         self._lexicon = lexicon
         self._units = frozenset("c:" + unit for unit in lexicon.units)
-        self._local = threading.local()
-        """Stemmers per thread: a reload indexes in a worker thread while the event loop
-        keeps deciding, and a Snowball stemmer must not be shared between threads."""
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
         """Per Latin stemmer: each word's key and features."""
@@ -101,13 +109,6 @@ class Featuriser:
         self._feature_names: list[str] = []
         """FAQ texts are remembered as feature ids, which an index stacks into numpy
         arrays without touching a string; ids live as long as the text cache."""
-
-    def _stemmer(self, name: str) -> Stemmer.Stemmer:
-        stemmers: dict[str, Stemmer.Stemmer] = self._local.__dict__.setdefault("stemmers", {})
-        stemmer = stemmers.get(name)
-        if stemmer is None:
-            stemmer = stemmers[name] = Stemmer.Stemmer(name)
-        return stemmer
 
     def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
         return self._features_and_keys(words, lang)[0]
@@ -159,9 +160,9 @@ class Featuriser:
             info = _WordFeatures(key, concepts, True)
         else:
             if "\u0400" <= word[0] <= "\u04ff":
-                stem = self._stemmer("russian").stemWord(word)
+                stem = snowball("russian").stemWord(word)
             elif latin_stemmer:
-                stem = self._stemmer(latin_stemmer).stemWord(word)
+                stem = snowball(latin_stemmer).stemWord(word)
             else:
                 stem = word
             stem_key = ascii_key(stem)

@@ -27,7 +27,6 @@ import itertools
 import json
 import math
 import re
-import threading
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
@@ -38,7 +37,7 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 
-from faq.matcher import STEMMER_NAMES
+from faq.matcher import STEMMER_NAMES, snowball
 from faq.normalise import Normalised, ascii_key, normalise
 from handlers.triage import Triage
 
@@ -61,7 +60,6 @@ _AMOUNT = re.compile(
 )
 _DIGIT = re.compile(r"\d")
 _REFERENCE = re.compile(r"\d{5,}|\b[A-Z]{2,}-?\d{3,}")
-_local = threading.local()
 
 
 class ModelFileError(ValueError):
@@ -87,15 +85,8 @@ class TrainingSettings:
 
 
 def _stemmer(lang: str | None, word: str) -> Stemmer.Stemmer | None:
-    """Snowball stemmers per thread (one must not be shared between threads)."""
     name = "russian" if "\u0400" <= word[0] <= "\u04ff" else STEMMER_NAMES.get(lang or "")
-    if name is None:
-        return None
-    stemmers: dict[str, Stemmer.Stemmer] = _local.__dict__.setdefault("stemmers", {})
-    stemmer = stemmers.get(name)
-    if stemmer is None:
-        stemmer = stemmers[name] = Stemmer.Stemmer(name)
-    return stemmer
+    return snowball(name) if name else None
 
 
 def _hash(feature: str) -> int:
@@ -182,18 +173,19 @@ class EscalationModel:
 
     def probability(self, norm: Normalised, lang: str | None) -> float:
         """How likely this message needs a person, 0..1."""
-        word_margins = self._word_margins
-        if len(word_margins) >= _WORD_MARGIN_CACHE_SIZE:
-            word_margins.clear()
-        margin = 0.0
-        for word in norm.words:
-            word_margin = word_margins.get((word, lang))
-            if word_margin is None:
-                word_margin = float(self.weights[list(_word_features(word, lang))].sum())
-                word_margins[(word, lang)] = word_margin
-            margin += word_margin
+        if len(self._word_margins) >= _WORD_MARGIN_CACHE_SIZE:
+            self._word_margins.clear()
+        margin = sum(self._word_margin(word, lang) for word in norm.words)
         margin += float(self.weights[_context_ids(norm)].sum())
         return 1.0 / (1.0 + math.exp(-margin)) if margin > -30 else 0.0
+
+    def _word_margin(self, word: str, lang: str | None) -> float:
+        """A word's summed weights, worked out once per word and language."""
+        margin = self._word_margins.get((word, lang))
+        if margin is None:
+            margin = float(self.weights[list(_word_features(word, lang))].sum())
+            self._word_margins[(word, lang)] = margin
+        return margin
 
     def likely_reason(self, norm: Normalised, lang: str | None) -> tuple[str, float] | None:
         """The most likely escalation reason and its probability, if the model has a head."""
@@ -207,7 +199,7 @@ class EscalationModel:
 
     def telling_words(self, norm: Normalised, lang: str | None, count: int = 3) -> list[str]:
         """The words that pushed hardest towards a person, for the moderator's evidence."""
-        pushes = {w: float(self.weights[list(_word_features(w, lang))].sum()) for w in norm.words}
+        pushes = {w: self._word_margin(w, lang) for w in norm.words}
         ranked = sorted((p, w) for w, p in pushes.items() if p > 0)
         return [w for _, w in reversed(ranked[-count:])]
 
