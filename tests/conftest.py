@@ -187,12 +187,14 @@ class PlayerChat:
         return json.loads(message.data)
 
     async def no_reply_within(self, seconds: float) -> bool:
+        """True when nothing arrives; otherwise fails naming what did (a duplicate reply
+        and a closed socket call for different fixes)."""
         assert self.socket is not None
         try:
-            await self.socket.receive(timeout=seconds)
+            message = await self.socket.receive(timeout=seconds)
         except TimeoutError:
             return True
-        return False
+        raise AssertionError(f"expected silence, got {message.type.name}: {message.data!r:.300}")
 
     async def close(self) -> None:
         if self.socket is not None:
