@@ -93,14 +93,15 @@ def cmd_faq_batch(args: argparse.Namespace) -> int:
 
 def cmd_triage_train(args: argparse.Namespace) -> int:
     """Retrain the escalation model on labelled question sets (see handlers.escalation_model)."""
-    from handlers.escalation_model import labelled_messages, train, with_rule_reasons
+    from handlers.escalation_model import (
+        labelled_messages,
+        question_files,
+        train,
+        with_rule_reasons,
+    )
     from handlers.triage import Triage, load_triage_rules
 
-    files = [
-        file
-        for given in map(Path, args.sets)
-        for file in ([given] if given.is_file() else sorted(given.glob("*/questions.jsonl")))
-    ]
+    files = question_files(map(Path, args.sets))
     if not files:
         print("croupier: no questions.jsonl under the given sets", file=sys.stderr)
         return 2

@@ -326,6 +326,16 @@ def _train_reasons(
     return reasons, weights.astype(np.float32)
 
 
+def question_files(paths: Iterable[Path]) -> list[Path]:
+    """The question files named: a file itself, or each ``*/questions.jsonl`` in a folder of
+    sets. The stale-model test reads exactly what ``croupier triage train`` reads."""
+    return [
+        file
+        for path in paths
+        for file in ([path] if path.is_file() else sorted(path.glob("*/questions.jsonl")))
+    ]
+
+
 def labelled_messages(question_files: Iterable[Path]) -> list[LabelledMessage]:
     """Messages from question sets in the shared format (``kind`` escalate / faq /
     greeting); each distinct text once, in file order."""

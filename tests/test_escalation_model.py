@@ -28,6 +28,7 @@ from handlers.escalation_model import (
     feature_ids,
     fingerprint,
     labelled_messages,
+    question_files,
     train,
     with_rule_reasons,
 )
@@ -162,7 +163,7 @@ def test_train_command_without_sets_is_a_clear_error(
 
 def test_shipped_model_was_trained_on_the_current_labelled_sets(shipped: EscalationModel) -> None:
     """Edit or add a set under bench/sets, then run ``croupier triage train``."""
-    messages = labelled_messages(sorted(DEFAULT_TRAINING_SETS.glob("*/questions.jsonl")))
+    messages = labelled_messages(question_files([DEFAULT_TRAINING_SETS]))
     assert shipped.trained_on["fingerprint"] == fingerprint(messages)
 
 
