@@ -56,7 +56,7 @@ class Croupier:
         channel whose credentials are there is enabled. None: web chat only (the demo)."""
         self.settings = settings
         self.store = make_store(settings.store_url, settings.database_path)
-        self.parts = parts or DecisionParts.load(settings.escalation_model)
+        self.parts = parts or DecisionParts.load(settings.escalation_model, settings.learned_words)
         self.content = LiveContent(
             settings.faq_dir,
             settings.bot_texts,

@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, ConfigError, load_settings
 from croupier.decisions import DecisionParts, FaqLoadFailed, build_decider
+from faq.learned_words import DEFAULT_LEARNED_WORDS
 from faq.loader import load_faq_dir
 from faq.model import DEFAULT_LANGUAGES
 from faq.texts import load_bot_texts
@@ -115,6 +116,32 @@ def cmd_triage_train(args: argparse.Namespace) -> int:
     print(
         f"trained on {len(messages)} messages from {len(files)} files "
         f"({model.trained_on['needs_person']} needing a person) -> {args.out}"
+    )
+    return 0
+
+
+def cmd_faq_learn(args: argparse.Namespace) -> int:
+    """Relearn which player words go with which FAQ concepts (see faq.learned_words)."""
+    from faq.learned_words import examples_from_sets, learn, set_directories
+    from faq.lexicon import load_lexicon
+    from faq.matcher import Featuriser
+
+    directories = set_directories(map(Path, args.sets))
+    if not directories:
+        print("croupier: no questions.jsonl under the given sets", file=sys.stderr)
+        return 2
+    default_faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
+    assert default_faq is not None, "the shipped FAQ loads (tests keep it so)"
+    try:
+        examples = examples_from_sets(directories, Featuriser(load_lexicon()), default_faq)
+    except ValueError as exc:
+        print(f"croupier: {exc}", file=sys.stderr)
+        return 2
+    learned = learn(examples)
+    learned.save(Path(args.out))
+    print(
+        f"learned {len(learned.concepts)} words from {len(examples)} FAQ questions "
+        f"in {len(directories)} sets -> {args.out}"
     )
     return 0
 
@@ -338,6 +365,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the escalation model's threshold (1 switches it off)",
     )
     batch.set_defaults(handler=cmd_faq_batch)
+    learn = faq.add_parser("learn", help="relearn the player words read as FAQ concepts")
+    learn.add_argument(
+        "sets",
+        nargs="*",
+        default=[str(DEFAULT_TRAINING_SETS)],
+        help="set folders (questions.jsonl, optional faq/), or folders of them "
+        "(default: bench/sets)",
+    )
+    learn.add_argument("--out", default=str(DEFAULT_LEARNED_WORDS), help="file to write")
+    learn.set_defaults(handler=cmd_faq_learn)
     triage = commands.add_parser("triage", help="the escalation model").add_subparsers(
         dest="triage_command", required=True
     )

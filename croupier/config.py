@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
+from faq.learned_words import DEFAULT_LEARNED_WORDS
 from faq.model import DEFAULT_LANGUAGES
 from handlers.decide import MatchSettings
 from handlers.escalation_model import DEFAULT_MODEL
@@ -59,6 +60,9 @@ class Settings(BaseModel):
     """The escalation model's threshold (see MatchSettings); 1 switches the model off."""
     escalation_model: Path = DEFAULT_MODEL
     """A model retrained on the casino's own labelled messages (``croupier triage train``)."""
+    learned_words: Path = DEFAULT_LEARNED_WORDS
+    """Player words read as FAQ concepts, relearned from the casino's own labelled messages
+    (``croupier faq learn``)."""
     faq_reload_seconds: float = Field(2.0, gt=0)
     console_user: str = "moderator"
     console_password: SecretStr | None = None

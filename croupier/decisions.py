@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from faq.langid import LanguageIdentifier
+from faq.learned_words import DEFAULT_LEARNED_WORDS, LearnedWords
 from faq.lexicon import Lexicon, load_lexicon
 from faq.loader import load_faq_dir
 from faq.matcher import FaqIndex, Featuriser
@@ -30,11 +31,15 @@ class DecisionParts:
     escalation_model: EscalationModel
 
     @classmethod
-    def load(cls, escalation_model: Path = DEFAULT_MODEL) -> DecisionParts:
+    def load(
+        cls,
+        escalation_model: Path = DEFAULT_MODEL,
+        learned_words: Path = DEFAULT_LEARNED_WORDS,
+    ) -> DecisionParts:
         lexicon = load_lexicon()
         return cls(
             lexicon=lexicon,
-            featuriser=Featuriser(lexicon),
+            featuriser=Featuriser(lexicon, LearnedWords.load(learned_words)),
             triage=Triage(load_triage_rules()),
             smalltalk=SmallTalk.load(),
             languages=LanguageIdentifier(),

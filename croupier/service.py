@@ -14,6 +14,7 @@ from croupier.app import Croupier
 from croupier.config import Settings, merged_environment
 from croupier.live_content import ContentLoadError
 from croupier.logging_setup import configure_logging, secret_values
+from faq.learned_words import LearnedWordsError
 from handlers.escalation_model import ModelFileError
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,9 @@ def run_service(settings: Settings, *, demo: bool) -> int:
         return 2
     except ModelFileError as exc:
         log.error("escalation model: %s", exc)
+        return 2
+    except LearnedWordsError as exc:
+        log.error("learned words: %s", exc)
         return 2
     except Exception:
         # Through the log (secrets redacted), not Python's raw traceback on stderr.

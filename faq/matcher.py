@@ -20,6 +20,7 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
+from faq.learned_words import LEARNED_WEIGHT, LearnedWords
 from faq.lexicon import Lexicon
 from faq.model import Faq
 from faq.normalise import Normalised, ascii_key, words_of
@@ -98,8 +99,9 @@ class Featuriser:
     a large FAQ's new texts mostly cost dictionary lookups.
     """
 
-    def __init__(self, lexicon: Lexicon) -> None:
+    def __init__(self, lexicon: Lexicon, learned: LearnedWords | None = None) -> None:
         self._lexicon = lexicon
+        self._learned = learned or LearnedWords()
         self._units = frozenset("c:" + unit for unit in lexicon.units)
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
@@ -112,6 +114,11 @@ class Featuriser:
 
     def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
         return self._features_and_keys(words, lang)[0]
+
+    def learned_concepts(self, features: set[str], known: dict[str, int]) -> set[str]:
+        """Concepts a message's words unknown to an FAQ go with (see faq.learned_words),
+        those the FAQ has: one it lacks would only dilute, as the word already does."""
+        return {c for c in self._learned.concepts_for(features, known) if c in known}
 
     def _features_and_keys(
         self, words: tuple[str, ...], lang: str | None
@@ -395,20 +402,19 @@ class FaqIndex:
         names = self.featuriser.feature_names(ids)
         return ids[np.fromiter((n.startswith("c:") for n in names), bool, len(ids))]
 
-    def _weight(self, feature: str, known_only: bool = False) -> float:
-        idf = self._idf.get(feature)
-        if idf is None:
-            idf = 0.0 if known_only else self._unknown_idf
+    def _weight(self, feature: str) -> float:
+        idf = self._idf.get(feature, self._unknown_idf)
         return idf * self.featuriser.boost(feature)
 
-    def _vector(self, features: set[str], known_only: bool = False) -> Vector:
-        return _normalise_vector(
-            {f: w for f in features if (w := self._weight(f, known_only)) > 0}
-        )
+    def _vector(self, features: set[str], learned: set[str]) -> Vector:
+        weights = {f: w for f in features if (w := self._weight(f)) > 0}
+        weights.update((f, self._weight(f) * LEARNED_WEIGHT) for f in learned)
+        return _normalise_vector(weights)
 
     def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
-        vector = self._vector(self.featuriser.features(norm.words, lang))
+        features = self.featuriser.features(norm.words, lang)
+        vector = self._vector(features, self.featuriser.learned_concepts(features, self._columns))
         query = [(self._columns[f], w) for f, w in vector.items() if f in self._columns]
         if not query:
             return []

@@ -1,0 +1,219 @@
+"""Learned words: player words the lexicon lacks, read as the concepts they go with.
+
+Learned here from small example sets of our own; the shipped table (learned from
+``bench/sets``) is checked to be current and to help on a message written for these tests.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from croupier.cli import main
+from croupier.config import DEFAULT_FAQ_DIR, load_settings
+from croupier.decisions import DecisionParts
+from croupier.service import run_service
+from faq.learned_words import (
+    DEFAULT_LEARNED_WORDS,
+    Example,
+    LearnedWords,
+    LearnedWordsError,
+    examples_from_sets,
+    fingerprint,
+    learn,
+    set_directories,
+)
+from faq.lexicon import load_lexicon
+from faq.loader import load_faq_dir
+from faq.matcher import FaqIndex, Featuriser
+from faq.model import Faq, FaqEntry
+from faq.normalise import normalise
+from handlers.decide import DecisionKind
+from handlers.escalation_model import DEFAULT_TRAINING_SETS
+
+DOCUMENTS = frozenset({"c:document", "c:verification"})
+DEPOSIT = frozenset({"c:deposit", "c:payment_method"})
+BONUS = frozenset({"c:bonus", "c:welcome"})
+
+
+def _example(words: str, entry: frozenset[str], concepts: tuple[str, ...] = ()) -> Example:
+    features = frozenset(f"w:{w}" for w in words.split()) | frozenset(concepts)
+    return Example(words, features, entry)
+
+
+EXAMPLES = [
+    # "proof" always goes with the documents entry; "the" goes with every entry alike
+    _example("what proof the", DOCUMENTS),
+    _example("proof ok the", DOCUMENTS),
+    _example("is my proof fine", DOCUMENTS),
+    _example("which proof", DOCUMENTS),
+    _example("the topup ways", DEPOSIT),
+    _example("topup the card", DEPOSIT),
+    _example("topup options", DEPOSIT),
+    _example("what do i get the", BONUS),
+    _example("the freebie", BONUS),
+    _example("signup gift", BONUS),
+    _example("signup present", BONUS),
+    _example("welcome gift", BONUS),
+    _example("anything for joining", BONUS),
+    # "docs" only ever comes with the documents concept named outright beside it
+    _example("docs", DOCUMENTS, ("c:document", "c:verification")),
+    _example("my docs", DOCUMENTS, ("c:document", "c:verification")),
+    _example("docs ok", DOCUMENTS, ("c:document", "c:verification")),
+]
+
+
+def test_a_word_that_goes_with_one_topic_is_learned_and_one_that_goes_with_all_is_not() -> None:
+    learned = learn(EXAMPLES)
+    assert learned.concepts["w:proof"] == ("c:document", "c:verification")
+    assert learned.concepts["w:topup"] == ("c:deposit", "c:payment_method")
+    assert "w:the" not in learned.concepts
+    assert "w:freebie" not in learned.concepts  # seen once: too little to go on
+
+
+def test_a_word_beside_the_concept_named_outright_learns_nothing_from_it() -> None:
+    assert "w:docs" not in learn(EXAMPLES).concepts
+
+
+def test_learning_twice_writes_the_same_file_and_it_reads_back(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.json", tmp_path / "second.json"
+    learn(EXAMPLES).save(first)
+    learn(list(EXAMPLES)).save(second)
+    assert first.read_bytes() == second.read_bytes()
+    loaded = LearnedWords.load(first)
+    assert loaded.concepts == learn(EXAMPLES).concepts
+    assert loaded.trained_on["fingerprint"] == fingerprint(EXAMPLES)
+
+
+def test_a_damaged_or_missing_file_is_named_in_a_clear_error(tmp_path: Path) -> None:
+    damaged = tmp_path / "words.json"
+    damaged.write_text('{"words": [', encoding="utf-8")
+    with pytest.raises(LearnedWordsError, match=r"words\.json: not a readable learned-words"):
+        LearnedWords.load(damaged)
+    with pytest.raises(LearnedWordsError, match=r"missing\.json"):
+        LearnedWords.load(tmp_path / "missing.json")
+
+
+def _two_entry_faq(documents_question: str) -> Faq:
+    return Faq(
+        (
+            FaqEntry(
+                id="documents",
+                questions={"en": (documents_question, "Which documents verify my account?")},
+                answer={"en": "A passport or ID card and a proof of address."},
+            ),
+            FaqEntry(
+                id="deposits",
+                questions={"en": ("How can I deposit?", "Which payment methods can I use?")},
+                answer={"en": "Cards, bank transfer and e-wallets."},
+            ),
+        ),
+        ("en",),
+    )
+
+
+def _scores(faq: Faq, featuriser: Featuriser, message: str) -> dict[str, float]:
+    ranked = FaqIndex(faq, featuriser).rank(normalise(message), "en")
+    return {candidate.entry_id: candidate.score for candidate in ranked}
+
+
+def test_a_learned_concept_counts_only_for_a_word_the_faq_does_not_use() -> None:
+    lexicon = load_lexicon()
+    plain = Featuriser(lexicon)
+    learned = Featuriser(lexicon, LearnedWords({"w:wotsit": ("c:document",)}))
+    message = "what wotsit do you want from me"
+    terse = _two_entry_faq("What do I upload?")
+    assert _scores(terse, learned, message)["documents"] > _scores(terse, plain, message).get(
+        "documents", 0.0
+    )
+    # an FAQ that uses the word itself matches it as a word, as without the table
+    own_word = _two_entry_faq("Which wotsit do I upload?")
+    assert _scores(own_word, learned, message) == _scores(own_word, plain, message)
+
+
+def test_a_learned_concept_the_faq_never_names_changes_nothing() -> None:
+    lexicon = load_lexicon()
+    faq = _two_entry_faq("What do I upload?")
+    plain = Featuriser(lexicon)
+    learned = Featuriser(lexicon, LearnedWords({"w:wotsit": ("c:tournament",)}))
+    message = "what wotsit do you want from me"
+    assert _scores(faq, learned, message) == _scores(faq, plain, message)
+
+
+def test_the_shipped_table_was_learned_from_the_current_sets_and_lexicon() -> None:
+    """Edit a set under bench/sets, a set's FAQ or the lexicon, then run
+    ``croupier faq learn``."""
+    shipped = LearnedWords.load(DEFAULT_LEARNED_WORDS)
+    default_faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
+    assert default_faq is not None
+    examples = examples_from_sets(
+        set_directories([DEFAULT_TRAINING_SETS]), Featuriser(load_lexicon()), default_faq
+    )
+    assert shipped.trained_on["fingerprint"] == fingerprint(examples)
+
+
+def test_a_chatty_question_in_words_the_faq_never_uses_is_answered(
+    decision_parts: DecisionParts,
+) -> None:
+    faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
+    assert faq is not None
+    decision = decision_parts.decider(faq).decide(
+        "so i wanna get my winnings out, what ways are there"
+    )
+    assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "withdrawal-methods-limits")
+
+
+def _labelled_set(directory: Path) -> Path:
+    """A set read against the shipped FAQ: players asking for documents their own way, and
+    others asking about deposits."""
+    directory.mkdir(parents=True)
+    asked = [
+        ("verification-documents", "which wotsit do you need"),
+        ("verification-documents", "is a wotsit enough"),
+        ("verification-documents", "wotsit for kyc?"),
+        ("deposit-methods", "how can i pay in"),
+        ("deposit-methods", "can i top up with a card"),
+        ("deposit-methods", "do you take skrill"),
+        ("deposit-methods", "paypal ok?"),
+    ]
+    lines = [
+        {"id": f"q{i}", "lang": "en", "kind": "faq", "gold": gold, "accept": [gold], "text": text}
+        for i, (gold, text) in enumerate(asked)
+    ]
+    (directory / "questions.jsonl").write_text(
+        "\n".join(json.dumps(line) for line in lines) + "\n", encoding="utf-8"
+    )
+    return directory
+
+
+def test_the_learn_command_writes_a_table_the_service_takes_from_config(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    sets = tmp_path / "sets"
+    _labelled_set(sets / "ours")
+    out = tmp_path / "words.json"
+    assert main(["faq", "learn", str(sets), "--out", str(out)]) == 0
+    assert "from 7 FAQ questions in 1 sets" in capfd.readouterr().out
+    wotsit = LearnedWords.load(out).concepts["w:wotsit"]
+    assert wotsit
+    settings = load_settings({"CROUPIER_LEARNED_WORDS": str(out)}, data_dir=tmp_path)
+    assert settings.learned_words == out
+    parts = DecisionParts.load(settings.escalation_model, settings.learned_words)
+    known = dict.fromkeys(wotsit, 0)
+    assert parts.featuriser.learned_concepts({"w:wotsit"}, known) == set(wotsit)
+    broken = tmp_path / "broken.json"
+    shutil.copy(out, broken)
+    broken.write_text(broken.read_text(encoding="utf-8")[:40], encoding="utf-8")
+    settings = load_settings({"CROUPIER_LEARNED_WORDS": str(broken)}, data_dir=tmp_path)
+    assert run_service(settings, demo=True) == 2
+    assert "broken.json: not a readable learned-words file" in capfd.readouterr().err
+
+
+def test_the_learn_command_without_sets_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["faq", "learn", str(tmp_path), "--out", str(tmp_path / "w.json")]) == 2
+    assert "no questions.jsonl" in capsys.readouterr().err
