@@ -63,7 +63,6 @@ UNKNOWN_WORD_SHARE = 0.5
 """A word the FAQ never uses weighs this share of the rarest known word: it says the
 message may be about something else, without drowning what it shares with an entry."""
 
-Vector = dict[str, float]
 _stemmers = threading.local()
 
 
@@ -183,12 +182,13 @@ class Featuriser:
         cached = self._faq_text_cache.get(cache_key)
         if cached is None:
             features, keys = self._features_and_keys(words_of(text), lang)
+            ordered = sorted(features)  # ids, so sums, must not depend on the hash seed
             ids = self._feature_ids
-            for feature in features:
+            for feature in ordered:
                 if feature not in ids:
                     ids[feature] = len(self._feature_names)
                     self._feature_names.append(feature)
-            cached = (tuple(map(ids.__getitem__, features)), " ".join(filter(None, keys)))
+            cached = (tuple(map(ids.__getitem__, ordered)), " ".join(filter(None, keys)))
             self._faq_text_cache[cache_key] = cached
         return cached
 
@@ -220,11 +220,6 @@ class _WordFeatures(NamedTuple):
     features: tuple[str, ...]
     is_concept: bool
     """``features`` are lexicon concepts (else the word's stem, or nothing)."""
-
-
-def _normalise_vector(vector: Vector) -> Vector:
-    norm = math.sqrt(sum(v * v for v in vector.values()))
-    return {k: v / norm for k, v in vector.items()} if norm else {}
 
 
 class _Postings:
@@ -379,8 +374,17 @@ class FaqIndex:
         )
         c_weights = _unit_rows(c_rows, c_weights, entry_count)
         self._columns = dict(zip(names, range(width), strict=True))
-        self._examples = _Postings(rows, columns, example_weights, example_count, width)
-        self._centroids = _Postings(c_rows, c_columns, c_weights, entry_count, width)
+        self._column_weights: list[float] = weight_of.tolist()
+        # Examples and entries share one postings list (entries after the examples), so a
+        # message costs one pass over its features' postings, not two.
+        self._example_count = example_count
+        self._postings = _Postings(
+            np.concatenate([rows, c_rows + example_count]),
+            np.concatenate([columns, c_columns]),
+            np.concatenate([example_weights, c_weights]),
+            example_count + entry_count,
+            width,
+        )
         self._is_topic = np.fromiter(map(featuriser.is_topic, names), bool, width)
         self._entry_topics: list[set[int]] = [set() for _ in range(entry_count)]
         on_topic = self._is_topic[c_columns]
@@ -402,24 +406,40 @@ class FaqIndex:
         names = self.featuriser.feature_names(ids)
         return ids[np.fromiter((n.startswith("c:") for n in names), bool, len(ids))]
 
-    def _weight(self, feature: str) -> float:
-        idf = self._idf.get(feature, self._unknown_idf)
-        return idf * self.featuriser.boost(feature)
-
-    def _vector(self, features: set[str], learned: set[str]) -> Vector:
-        weights = {f: w for f in features if (w := self._weight(f)) > 0}
-        weights.update((f, self._weight(f) * LEARNED_WEIGHT) for f in learned)
-        return _normalise_vector(weights)
+    def _query(self, features: set[str], learned: set[str]) -> list[tuple[int, float]]:
+        """(column, weight) of the message's features this FAQ has, as a unit vector in
+        which the words it lacks count too: they say the message may be about something
+        else. Learned concepts weigh LEARNED_WEIGHT of the same concept named outright.
+        Features are taken in sorted order: in a set's order, which follows the process's
+        hash seed, float sums differed in the last bit, and two equally close example
+        questions swapped places, so a restart could change a score by 0.05."""
+        columns, column_weights = self._columns, self._column_weights
+        boost, unknown_idf = self.featuriser.boost, self._unknown_idf
+        query: list[tuple[int, float]] = []
+        square_sum = 0.0
+        for feature in sorted(features):
+            column = columns.get(feature)
+            weight = unknown_idf * boost(feature) if column is None else column_weights[column]
+            square_sum += weight * weight
+            if column is not None:
+                query.append((column, weight))
+        for feature in sorted(learned):
+            column = columns[feature]
+            weight = column_weights[column] * LEARNED_WEIGHT
+            square_sum += weight * weight
+            query.append((column, weight))
+        norm = math.sqrt(square_sum)
+        return [(column, weight / norm) for column, weight in query] if norm else []
 
     def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
         features = self.featuriser.features(norm.words, lang)
-        vector = self._vector(features, self.featuriser.learned_concepts(features, self._columns))
-        query = [(self._columns[f], w) for f, w in vector.items() if f in self._columns]
+        query = self._query(features, self.featuriser.learned_concepts(features, self._columns))
         if not query:
             return []
-        centroid_scores = self._centroids.scores(query)
-        example_scores = self._examples.scores(query)
+        scores = self._postings.scores(query)
+        example_scores = scores[: self._example_count]
+        centroid_scores = scores[self._example_count :]
         best_example = np.maximum.reduceat(example_scores, self._entry_starts)
         blended = CENTROID_WEIGHT * centroid_scores + (1 - CENTROID_WEIGHT) * best_example
         count = min(FUZZY_SHORTLIST, len(blended))

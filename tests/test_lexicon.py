@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from faq.lexicon import DEFAULT_LEXICON, Lexicon, LexiconError, load_lexicon
+from faq.matcher import Featuriser
 from faq.normalise import ascii_key, fold, normalise
 from faq.yaml_lines import parse_yaml
 
@@ -467,6 +468,17 @@ def test_everyday_words_are_not_read_as_typos_of_terms() -> None:
     """The lexicon's ``plain_words``: "sent my stuff for checking" is not about staff."""
     assert concepts("stuff") == frozenset()
     assert "support" in concepts("staff")
+    assert concepts("fiver") == frozenset()  # five pounds, not the French "fixer" (a limit)
+
+
+def test_signing_up_is_registering_and_signing_in_is_logging_in() -> None:
+    """ "signing" is one letter from "signin": alone it read as logging in."""
+    featuriser = Featuriser(lexicon())
+    signing_up = featuriser.features(normalise("what do I get for signing up").words, "en")
+    assert "c:registration" in signing_up
+    assert "c:login" not in signing_up
+    signing_in = featuriser.features(normalise("signing in says wrong password").words, "en")
+    assert "c:login" in signing_in
 
 
 def test_identity_cards_in_players_shorthand_are_documents() -> None:

@@ -4,6 +4,10 @@ exactly as a lone build does."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -173,3 +177,33 @@ def test_a_currency_asked_about_and_an_age_stated_keep_their_concepts() -> None:
     featuriser = Featuriser(load_lexicon())
     assert "c:currency" in featuriser.features(normalise("can I play in euro?").words, "en")
     assert "c:age" in featuriser.features(normalise("I am 18, can I join?").words, "en")
+
+
+def test_a_restarted_process_gives_every_message_the_same_score(tmp_path: Path) -> None:
+    """Python seeds string hashing per process, so a set of features iterates in another
+    order after a restart. Summed in that order, two equally close example questions
+    swapped places, and this message scored 0.6138 or 0.6042 depending on the seed (7 and 9
+    gave the second): the same player message must get the same decision every time."""
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "a1",
+                "text": "does anyone know if free spins run out? haven't had a chance to use them",
+            }
+        )
+        + "\n",
+        encoding="utf-8",
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-m", "croupier.cli", "faq", "batch", str(questions)],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        ).stdout
+        for seed in ("1", "7", "9")
+    }
+    assert len(outputs) == 1, outputs
