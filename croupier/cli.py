@@ -121,7 +121,8 @@ def cmd_triage_train(args: argparse.Namespace) -> int:
 
 
 def cmd_faq_learn(args: argparse.Namespace) -> int:
-    """Relearn which player words go with which FAQ concepts (see faq.learned_words)."""
+    """Relearn which player words and word pairs go with which FAQ concepts (see
+    faq.learned_words)."""
     from faq.learned_words import examples_from_sets, learn, set_directories
     from faq.lexicon import load_lexicon
     from faq.matcher import Featuriser
@@ -140,8 +141,8 @@ def cmd_faq_learn(args: argparse.Namespace) -> int:
     learned = learn(examples)
     learned.save(Path(args.out))
     print(
-        f"learned {len(learned.concepts)} words from {len(examples)} FAQ questions "
-        f"in {len(directories)} sets -> {args.out}"
+        f"learned {len(learned.concepts)} words and word pairs from {len(examples)} "
+        f"labelled messages in {len(directories)} sets -> {args.out}"
     )
     return 0
 
@@ -365,7 +366,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="override the escalation model's threshold (1 switches it off)",
     )
     batch.set_defaults(handler=cmd_faq_batch)
-    learn = faq.add_parser("learn", help="relearn the player words read as FAQ concepts")
+    learn = faq.add_parser("learn", help="relearn the player words and pairs read as FAQ concepts")
     learn.add_argument(
         "sets",
         nargs="*",

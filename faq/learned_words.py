@@ -1,26 +1,33 @@
-"""Player words the lexicon lacks, read as the concepts they were learned to go with.
+"""Player words and word pairs the lexicon lacks, read as the concepts they go with.
 
-Players write "proof", "fiver", "ugh how long does the ID check take": words a terse FAQ
-never uses. The matcher weighs such a word as unknown, so a long, chatty message scores
-low against every entry, and the right entry, though ranked first, falls below the answer
-threshold. Across thousands of labelled messages some of those words reliably go with FAQ
-entries about one topic ("proof" with documents and verification). This table, learned
-from labelled sets (``croupier faq learn``, by default ``bench/sets``), lets such a word
-add those lexicon concepts, at ``LEARNED_WEIGHT`` of their usual weight, whenever the FAQ
-being matched never uses the word itself.
+Players write "proof", "ugh how long does the ID check take", "wanna take it out": words
+a terse FAQ never uses, and pairs that mean more than their words. The matcher weighs an
+unknown word as noise, so a long, chatty message scores low against every entry, and the
+right entry, though ranked first, falls below the answer threshold. Across thousands of
+labelled messages some words and adjacent word pairs reliably go with FAQ entries about
+one topic ("proof" with documents and verification, "take out" with withdrawals). This
+table, learned from labelled sets (``croupier faq learn``, by default ``bench/sets``), lets
+them add those lexicon concepts at ``LEARNED_WEIGHT`` of their usual weight: a word only
+when the FAQ being matched never uses it itself; a pair (an FAQ has none) in proportion to
+how much of the message the FAQ does not know. A clear question ("how long does
+verification take? and what is the minimum deposit?") is left as it reads: pairs such as
+"what is" learned spurious concepts and, added at full weight, turned such questions into
+clarify questions or wrong second answers.
 
 It maps words to lexicon concepts, never to FAQ entries: a content editor's new entry
 gains from it exactly as the shipped ones do, and a casino's own FAQ too. Leaving each of
 the 21 sets in ``bench/sets`` out of learning in turn and matching it with the rest's
-table (``bench/learned_words_loso.py``): coverage 0.769 -> 0.792, English 0.687 -> 0.740,
-wrong answers 66 -> 59 of 5,886 messages. Many learned words are chatty ones ("ugh",
-"wanna"); leaving out every stop word (the ``stop-words`` lists) kept 65 of those wrong
-answers and half the coverage gained, so they stay.
+table (``bench/learned_words_loso.py``): coverage 0.770 -> 0.812, English 0.690 -> 0.763,
+wrong answers 66 -> 49 of 5,886 messages (words alone: 0.792 and 59; pairs at full weight:
+0.838 and 43, but see above). Many learned words are chatty ones ("ugh",
+"wanna"); leaving out every stop word (the ``stop-words`` lists) kept more wrong answers
+and half the coverage gained, so they stay.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections import Counter
 from collections.abc import Container, Iterable, Sequence
@@ -30,7 +37,7 @@ from typing import TYPE_CHECKING
 
 from faq.loader import load_faq_dir
 from faq.model import Faq, FaqEntry
-from faq.normalise import normalise, words_of
+from faq.normalise import ascii_key, normalise, words_of
 
 if TYPE_CHECKING:  # the matcher reads this table: a runtime import would be circular
     from faq.matcher import Featuriser
@@ -38,8 +45,9 @@ if TYPE_CHECKING:  # the matcher reads this table: a runtime import would be cir
 DEFAULT_LEARNED_WORDS = Path(__file__).with_name("learned_words.json")
 LEARNED_WEIGHT = 0.7
 """A learned concept weighs this share of the same concept named outright: the word only
-goes with the topic, it does not name it (1.0 let more look-alike entries through:
-71 wrong answers against 56 when leaving each set out; 0.5 gained less coverage)."""
+goes with the topic, it does not name it (for words alone, 1.0 let more look-alike
+entries through: 71 wrong answers against 56 when leaving each set out; 0.5 gained less
+coverage)."""
 
 
 class LearnedWordsError(ValueError):
@@ -53,7 +61,7 @@ class LearningSettings:
     coverage gained."""
 
     min_messages: int = 3
-    """A word must occur in this many labelled FAQ questions."""
+    """A word (or pair) must occur in this many labelled messages."""
     min_share: float = 0.6
     """... and this share of them must have the concept in their entry, where the message
     did not name it itself."""
@@ -65,7 +73,8 @@ class LearningSettings:
 
 @dataclass(frozen=True)
 class Example:
-    """A labelled FAQ question: its features, and the concepts its entry's questions name."""
+    """A labelled message: its features and word pairs, and the concepts its entry's
+    questions name (none for a message that needed a person)."""
 
     text: str
     features: frozenset[str]
@@ -75,17 +84,25 @@ class Example:
 @dataclass(frozen=True)
 class LearnedWords:
     concepts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """A word feature ("w:proof") -> the concept features it adds ("c:document", …)."""
+    """A word or pair feature ("w:proof", "p:take_out") -> the concept features it adds
+    ("c:document", …)."""
     trained_on: dict[str, object] = field(default_factory=dict)
 
-    def concepts_for(self, features: set[str], known: Container[str]) -> set[str]:
-        """Concepts the message's words unknown to this FAQ add, beyond those it names."""
-        added: set[str] = set()
+    def concepts_for(
+        self, features: set[str], words: Sequence[str], known: Container[str]
+    ) -> tuple[set[str], set[str]]:
+        """(concepts the message's words unknown to this FAQ add, concepts its word pairs
+        add besides), neither holding a concept the message names itself."""
+        from_words: set[str] = set()
         for feature in features:
             learned = self.concepts.get(feature)
             if learned and feature not in known:
-                added.update(learned)
-        return added - features
+                from_words.update(learned)
+        from_pairs: set[str] = set()
+        for pair in pairs_of(words):
+            from_pairs.update(self.concepts.get(pair, ()))
+        from_words -= features
+        return from_words, from_pairs - features - from_words
 
     @classmethod
     def load(cls, path: Path = DEFAULT_LEARNED_WORDS) -> LearnedWords:
@@ -122,7 +139,7 @@ def learn(examples: Sequence[Example], settings: LearningSettings | None = None)
     for example in examples:
         entries_with.update(example.entry_concepts)
         for word in example.features:
-            if not word.startswith("w:"):
+            if not word.startswith(("w:", "p:")):
                 continue
             messages_with[word] += 1
             together.update(
@@ -154,6 +171,12 @@ def learn(examples: Sequence[Example], settings: LearningSettings | None = None)
     return LearnedWords(concepts, trained_on)
 
 
+def pairs_of(words: Sequence[str]) -> set[str]:
+    """Adjacent word pairs as features ("p:take_out"), by transliterated key."""
+    keys = [key for key in map(ascii_key, words) if key]
+    return {f"p:{first}_{second}" for first, second in itertools.pairwise(keys)}
+
+
 def fingerprint(examples: Iterable[Example]) -> str:
     """What the table was learned from, as features: an edit of a set, of a set's FAQ or
     of the lexicon (which decides what counts as a word) changes it."""
@@ -181,7 +204,9 @@ def examples_from_sets(
     directories: Iterable[Path], featuriser: Featuriser, default_faq: Faq
 ) -> list[Example]:
     """The FAQ questions of labelled sets, each distinct text once, matched to the concepts
-    of its entry in the set's own FAQ (``faq/`` beside it, else ``default_faq``).
+    of its entry in the set's own FAQ (``faq/`` beside it, else ``default_faq``), and the
+    messages that needed a person, matched to none (leaving each set out, with pairs at full
+    weight: 26 more answers, 2 fewer wrong and 2 more escalations than without them).
 
     Raises ValueError naming the file and line of a bad message or a broken FAQ."""
     seen: set[str] = set()
@@ -199,11 +224,15 @@ def examples_from_sets(
                 gold = item.get("gold")
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise ValueError(f"{path}:{number}: not a labelled message ({exc})") from None
-            if kind != "faq" or gold not in entry_concepts or text in seen:
+            if text in seen or not (kind == "escalate" or gold in entry_concepts):
                 continue
             seen.add(text)
-            features = featuriser.features(normalise(text).words, lang)
-            examples.append(Example(text, frozenset(features), entry_concepts[gold]))
+            words = normalise(text).words
+            features = featuriser.features(words, lang) | pairs_of(words)
+            # a message that needed a person has no entry: a pair typical of disputes
+            # ("still not", "was rejected") must not come to mean a topic
+            concepts = entry_concepts[gold] if kind == "faq" else frozenset()
+            examples.append(Example(text, frozenset(features), concepts))
     return examples
 
 

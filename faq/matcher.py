@@ -114,10 +114,14 @@ class Featuriser:
     def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
         return self._features_and_keys(words, lang)[0]
 
-    def learned_concepts(self, features: set[str], known: dict[str, int]) -> set[str]:
-        """Concepts a message's words unknown to an FAQ go with (see faq.learned_words),
-        those the FAQ has: one it lacks would only dilute, as the word already does."""
-        return {c for c in self._learned.concepts_for(features, known) if c in known}
+    def learned_concepts(
+        self, features: set[str], words: tuple[str, ...], known: dict[str, int]
+    ) -> tuple[set[str], set[str]]:
+        """(from words, from word pairs): the concepts a message's words unknown to an FAQ
+        and its word pairs go with (see faq.learned_words), those the FAQ has: one it lacks
+        would only dilute."""
+        from_words, from_pairs = self._learned.concepts_for(features, words, known)
+        return {c for c in from_words if c in known}, {c for c in from_pairs if c in known}
 
     def _features_and_keys(
         self, words: tuple[str, ...], lang: str | None
@@ -406,35 +410,45 @@ class FaqIndex:
         names = self.featuriser.feature_names(ids)
         return ids[np.fromiter((n.startswith("c:") for n in names), bool, len(ids))]
 
-    def _query(self, features: set[str], learned: set[str]) -> list[tuple[int, float]]:
+    def _query(
+        self, features: set[str], from_words: set[str], from_pairs: set[str]
+    ) -> list[tuple[int, float]]:
         """(column, weight) of the message's features this FAQ has, as a unit vector in
         which the words it lacks count too: they say the message may be about something
-        else. Learned concepts weigh LEARNED_WEIGHT of the same concept named outright.
+        else. Concepts learned from words weigh LEARNED_WEIGHT of the same concept named
+        outright; from word pairs, that times the share of the message the FAQ does not
+        know (its unknown words' share of the squared weight), so a clear question stays
+        as it reads and a chatty one gains most.
         Features are taken in sorted order: in a set's order, which follows the process's
         hash seed, float sums differed in the last bit, and two equally close example
         questions swapped places, so a restart could change a score by 0.05."""
         columns, column_weights = self._columns, self._column_weights
         boost, unknown_idf = self.featuriser.boost, self._unknown_idf
         query: list[tuple[int, float]] = []
-        square_sum = 0.0
+        square_sum = unknown_sum = 0.0
         for feature in sorted(features):
             column = columns.get(feature)
             weight = unknown_idf * boost(feature) if column is None else column_weights[column]
             square_sum += weight * weight
             if column is not None:
                 query.append((column, weight))
-        for feature in sorted(learned):
-            column = columns[feature]
-            weight = column_weights[column] * LEARNED_WEIGHT
-            square_sum += weight * weight
-            query.append((column, weight))
+            else:
+                unknown_sum += weight * weight
+        unknown_share = unknown_sum / square_sum if square_sum else 0.0
+        for learned, share in ((from_words, 1.0), (from_pairs, unknown_share)):
+            for feature in sorted(learned):
+                column = columns[feature]
+                weight = column_weights[column] * LEARNED_WEIGHT * share
+                square_sum += weight * weight
+                query.append((column, weight))
         norm = math.sqrt(square_sum)
         return [(column, weight / norm) for column, weight in query] if norm else []
 
     def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
         features = self.featuriser.features(norm.words, lang)
-        query = self._query(features, self.featuriser.learned_concepts(features, self._columns))
+        learned = self.featuriser.learned_concepts(features, norm.words, self._columns)
+        query = self._query(features, *learned)
         if not query:
             return []
         scores = self._postings.scores(query)
