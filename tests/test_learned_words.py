@@ -132,10 +132,8 @@ def test_a_pair_weighs_by_how_much_of_the_message_the_faq_does_not_know() -> Non
     """A clear question in the FAQ's own words stays as it reads ("what is" once learned
     spurious concepts and turned such questions into clarify questions); a chatty one,
     full of words the FAQ lacks, takes the pair's concepts."""
-    lexicon = load_lexicon()
+    plain, learned = _without_and_with({"p:can_i": ("c:document",)})
     faq = _two_entry_faq("What do I upload?")
-    plain = Featuriser(lexicon)
-    learned = Featuriser(lexicon, LearnedWords({"p:can_i": ("c:document",)}))
     clear = "how can I deposit"
     assert _scores(faq, learned, clear) == _scores(faq, plain, clear)
     chatty = "yo so how can i uh do the thingy lol"
@@ -181,15 +179,18 @@ def _two_entry_faq(documents_question: str) -> Faq:
     )
 
 
+def _without_and_with(table: dict[str, tuple[str, ...]]) -> tuple[Featuriser, Featuriser]:
+    lexicon = load_lexicon()
+    return Featuriser(lexicon), Featuriser(lexicon, LearnedWords(table))
+
+
 def _scores(faq: Faq, featuriser: Featuriser, message: str) -> dict[str, float]:
     ranked = FaqIndex(faq, featuriser).rank(normalise(message), "en")
     return {candidate.entry_id: candidate.score for candidate in ranked}
 
 
 def test_a_learned_concept_counts_only_for_a_word_the_faq_does_not_use() -> None:
-    lexicon = load_lexicon()
-    plain = Featuriser(lexicon)
-    learned = Featuriser(lexicon, LearnedWords({"w:wotsit": ("c:document",)}))
+    plain, learned = _without_and_with({"w:wotsit": ("c:document",)})
     message = "what wotsit do you want from me"
     terse = _two_entry_faq("What do I upload?")
     assert _scores(terse, learned, message)["documents"] > _scores(terse, plain, message).get(
@@ -201,10 +202,8 @@ def test_a_learned_concept_counts_only_for_a_word_the_faq_does_not_use() -> None
 
 
 def test_a_learned_concept_the_faq_never_names_changes_nothing() -> None:
-    lexicon = load_lexicon()
+    plain, learned = _without_and_with({"w:wotsit": ("c:tournament",)})
     faq = _two_entry_faq("What do I upload?")
-    plain = Featuriser(lexicon)
-    learned = Featuriser(lexicon, LearnedWords({"w:wotsit": ("c:tournament",)}))
     message = "what wotsit do you want from me"
     assert _scores(faq, learned, message) == _scores(faq, plain, message)
 
