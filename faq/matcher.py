@@ -356,7 +356,6 @@ class FaqIndex:
         )
         idf = np.log((entry_count + 1) / (document_frequency + 0.5))
         weight_of = idf * np.fromiter(map(self.featuriser.boost, names), np.float64, width)
-        self._idf = dict(zip(names, idf.tolist(), strict=True))
         self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
         example_weights = _unit_rows(rows, weight_of[columns], example_count)
         # An entry as a whole: the mean of its examples, plus its answers (only words the
