@@ -435,6 +435,8 @@ class FaqIndex:
                 unknown_sum += weight * weight
         unknown_share = unknown_sum / square_sum if square_sum else 0.0
         for learned, share in ((from_words, 1.0), (from_pairs, unknown_share)):
+            if not share:
+                continue  # a zero weight would only cost postings work
             for feature in sorted(learned):
                 column = columns[feature]
                 weight = column_weights[column] * LEARNED_WEIGHT * share
