@@ -90,6 +90,20 @@ class Candidate:
     top candidate: a weak look-alike casts no language vote."""
 
 
+class Lead(NamedTuple):
+    """A message measured along the difference of two entries' centroids (unit length):
+    how much of it points to what only the top entry has, and to what only the other
+    has. A message that names what sets the top entry apart and little of the other's
+    means the top one, however close their scores."""
+
+    toward_top: float
+    toward_other: float
+
+    @property
+    def net(self) -> float:
+        return self.toward_top - self.toward_other
+
+
 class Featuriser:
     """Features of a text: lexicon concepts plus stems of the words no concept explains.
 
@@ -376,6 +390,11 @@ class FaqIndex:
             width,
         )
         c_weights = _unit_rows(c_rows, c_weights, entry_count)
+        # Each entry's centroid, rows end to end (``_summed`` sorts by row, then column).
+        self._centroid_offsets = np.searchsorted(c_rows, np.arange(entry_count + 1))
+        self._centroid_columns = c_columns
+        self._centroid_weights = c_weights
+        self._entry_similarities: dict[tuple[int, int], float] = {}
         self._columns = dict(zip(names, range(width), strict=True))
         self._column_weights: list[float] = weight_of.tolist()
         # Examples and entries share one postings list (entries after the examples), so a
@@ -398,6 +417,51 @@ class FaqIndex:
         self._entry_starts = starts
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
+
+    def lead(self, norm: Normalised, lang: str | None, top: Candidate, other: Candidate) -> Lead:
+        """How far the message leans to ``top`` rather than ``other`` (see ``Lead``).
+
+        Siblings ("how long does verification take" and "which documents for
+        verification") share most of their words, so a message naming what sets one apart
+        still scores both alike: the gap is small because the entries are close, not
+        because the message is unclear. Measured along the difference of the two
+        entries' centroids, the gap says which one the message means."""
+        a, b = self._entry_index[top.entry_id], self._entry_index[other.entry_id]
+        key = (a, b) if a < b else (b, a)
+        similarity = self._entry_similarities.get(key)
+        if similarity is None:
+            similarity = self._entry_similarities[key] = self._centroid_dot(*key)
+        distance = math.sqrt(max(2.0 - 2.0 * similarity, 0.0))
+        query = self._message_query(norm, lang)
+        if distance < 1e-9 or not query:
+            return Lead(0.0, 0.0)
+        columns = np.fromiter((column for column, _ in query), np.int64, len(query))
+        weights = np.fromiter((weight for _, weight in query), np.float64, len(query))
+        difference = self._centroid_at(a, columns) - self._centroid_at(b, columns)
+        along = weights * difference / distance
+        return Lead(float(along[along > 0].sum()), float(-along[along < 0].sum()))
+
+    def _centroid_at(self, entry: int, columns: np.ndarray) -> np.ndarray:
+        """Entry ``entry``'s centroid weights at ``columns`` (0 where it lacks one)."""
+        start, end = self._centroid_offsets[entry], self._centroid_offsets[entry + 1]
+        own_columns = self._centroid_columns[start:end]
+        positions = np.minimum(np.searchsorted(own_columns, columns), max(end - start - 1, 0))
+        if end == start:
+            return np.zeros(len(columns))
+        found = own_columns[positions] == columns
+        return np.where(found, self._centroid_weights[start:end][positions], 0.0)
+
+    def _centroid_dot(self, a: int, b: int) -> float:
+        offsets = self._centroid_offsets
+        a_slice = slice(offsets[a], offsets[a + 1])
+        b_slice = slice(offsets[b], offsets[b + 1])
+        _, in_a, in_b = np.intersect1d(
+            self._centroid_columns[a_slice],
+            self._centroid_columns[b_slice],
+            assume_unique=True,
+            return_indices=True,
+        )
+        return float(self._centroid_weights[a_slice][in_a] @ self._centroid_weights[b_slice][in_b])
 
     def _answer_only_concepts(
         self, answers: list[tuple[int, tuple[int, ...], int]], question_ids: np.ndarray
@@ -445,11 +509,14 @@ class FaqIndex:
         norm = math.sqrt(square_sum)
         return [(column, weight / norm) for column, weight in query] if norm else []
 
-    def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
-        """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
+    def _message_query(self, norm: Normalised, lang: str | None) -> list[tuple[int, float]]:
         features = self.featuriser.features(norm.words, lang)
         learned = self.featuriser.learned_concepts(features, norm.words, self._columns)
-        query = self._query(features, *learned)
+        return self._query(features, *learned)
+
+    def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
+        """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
+        query = self._message_query(norm, lang)
         if not query:
             return []
         scores = self._postings.scores(query)

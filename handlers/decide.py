@@ -97,6 +97,12 @@ class MatchSettings:
     """When the runner-up scores at least this share of the top entry, both are offered
     (clarify) instead of guessing. Relative, not absolute: 0.40 vs 0.30 is a clear lead,
     0.80 vs 0.70 is not."""
+    clarify_lead: float = 0.06
+    """A close call is answered after all when the message leans at least this far to the
+    top entry (``FaqIndex.lead``): it names what sets that entry apart from its sibling..."""
+    clarify_other_share: float = 0.6
+    """...and at most this share as much of what sets the other entry apart. Both chosen
+    leaving each labelled set out (``bench/clarify_lead.py``)."""
     foreign_language_bonus: float = 0.1
     """Extra confidence required to answer (in English) a language the FAQ lacks."""
     escalation_threshold: float = 0.7
@@ -266,11 +272,14 @@ class Decider:
             guess, words, candidates[0] if candidates else None, language_hint
         )
         decision = self._choose(candidates, lang, detected, has_link=bool(norm.urls))
-        if decision.kind in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
-            flagged = None if choosing else self._flagged(norm, decision)
-            return flagged or self._answer_each_question(
-                norm, stem_lang or language_hint, decision
-            )
+        if decision.kind not in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
+            return decision
+        flagged = None if choosing else self._flagged(norm, decision)
+        if flagged is not None:
+            return flagged
+        decision = self._answer_each_question(norm, stem_lang or language_hint, decision)
+        if decision.kind is DecisionKind.CLARIFY:
+            return self._settled(decision, norm, stem_lang or language_hint)
         return decision
 
     def _flagged(self, norm: Normalised, decision: Decision) -> Decision | None:
@@ -355,13 +364,38 @@ class Decider:
             (c.entry_id for c in candidates if c.score >= close and c.entry_id in offered), None
         )
 
+    def _settled(self, clarify: Decision, norm: Normalised, stem_lang: str | None) -> Decision:
+        """The top entry of a close call, when the message itself settles it: against every
+        entry close behind, it names what sets the top entry apart and little of what sets
+        the other apart (``FaqIndex.lead``). Asked after the one-answer-per-sentence reading,
+        which a two-question message ("how long is a payout, and is there a fee?") needs."""
+        settings = self.settings
+        top, *others = clarify.candidates
+        if top.score < self._threshold(clarify.detected_lang):
+            return clarify
+        close = settings.clarify_ratio * top.score
+        for other in others:
+            if other.score < close:
+                continue
+            lead = self.index.lead(norm, stem_lang, top, other)
+            if lead.net < settings.clarify_lead or (
+                lead.toward_other > settings.clarify_other_share * lead.toward_top
+            ):
+                return clarify
+        return replace(clarify, kind=DecisionKind.ANSWER, faq_id=top.entry_id, options=())
+
+    def _threshold(self, detected: str) -> float:
+        """The answer threshold, raised for a language the FAQ lacks (answered in English)."""
+        bonus = self.settings.foreign_language_bonus
+        return self.settings.answer_threshold + (
+            0.0 if detected in self.index.faq.languages else bonus
+        )
+
     def _choose(
         self, candidates: tuple[Candidate, ...], lang: str, detected: str, *, has_link: bool
     ) -> Decision:
         settings = self.settings
-        threshold = settings.answer_threshold
-        if detected not in self.index.faq.languages:
-            threshold += settings.foreign_language_bonus
+        threshold = self._threshold(detected)
         if not candidates or candidates[0].score < settings.clarify_floor:
             reason = "spam" if has_link else "no_match"
             return Decision(

@@ -7,7 +7,8 @@ import pytest
 
 from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts, build_decider
-from handlers.decide import Decider, DecisionKind, sentences_of
+from faq.normalise import normalise
+from handlers.decide import Decider, DecisionKind, MatchSettings, sentences_of
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +216,29 @@ def test_cashing_out_without_verification_asks_why_verification_comes_first(
 ) -> None:
     """A player writing "without" questions the requirement itself, not which papers to send."""
     assert _answered(decider, text)[0] == "withdrawal-first-verification"
+
+
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("jakie papiery trzeba do weryfikacji konta?", "verification-documents"),
+        ("wie viele Tage dauert eine Auszahlung auf die Karte?", "withdrawal-time"),
+        ("сколько дней идёт вывод на карту?", "withdrawal-time"),
+    ],
+)
+def test_a_message_naming_what_sets_one_sibling_apart_is_answered_not_clarified(
+    decision_parts: DecisionParts, decider: Decider, text: str, entry: str
+) -> None:
+    """Payout time and payout limits share "payout" and "card", so their scores stay
+    close; "how many days" is what sets one apart, and the message names only that."""
+    assert _answered(decider, text)[0] == entry
+    without_lead = decision_parts.decider(decider.index.faq, MatchSettings(clarify_lead=2.0))
+    assert without_lead.decide(text).kind is DecisionKind.CLARIFY
+    top, other = without_lead.decide(text).candidates[:2]
+    lead = decider.index.lead(normalise(text), None, top, other)
+    reverse = decider.index.lead(normalise(text), None, other, top)
+    assert lead.toward_top > 2 * lead.toward_other
+    assert reverse == (lead.toward_other, lead.toward_top)
 
 
 @pytest.mark.parametrize(
