@@ -103,6 +103,9 @@ async def test_readyz_reports_a_stopped_background_task(
 ) -> None:
     processor = next(task for task in croupier._tasks if task.get_name() == "processor")
     processor.cancel()
+    # cancel() only asks; on a busy machine the task may still be winding down when the
+    # request arrives, so wait until it has actually stopped
+    await asyncio.wait([processor])
 
     response = await client.get("/readyz")
 

@@ -396,6 +396,41 @@ def test_document_questions_are_not_documents(triage: Triage, text: str) -> None
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "uploaded my ID last friday, how much longer does the check take?"),
+        ("en", "I submitted the selfie two days ago - how long until my account is verified?"),
+        ("pl", "wgrałem dowód w poniedziałek, ile jeszcze potrwa weryfikacja?"),
+        ("ru", "загрузил паспорт позавчера, сколько ещё ждать проверки?"),
+        ("de", "habe den Ausweis vorgestern hochgeladen, wie lange dauert die Prüfung?"),
+        ("fr", "j'ai téléversé mes papiers mardi, il faut combien de temps pour la vérification ?"),
+    ),
+)
+def test_asking_how_long_the_check_of_papers_sent_earlier_takes_is_not_documents(
+    triage: Triage, text: str
+) -> None:
+    """The papers went in through the site days ago; the player asks about the wait
+    (verification-time), and nothing is handed to support in this chat."""
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "sent you my passport in DM yesterday, how long until you check it?"),
+        ("pl", "wysłałem wam wczoraj skan dowodu na priv, ile to potrwa?"),
+        ("ru", "вчера скинул вам в личку паспорт, сколько ждать?"),
+        ("de", "hab euch gestern den Ausweis per Mail geschickt, wie lange dauert das?"),
+        ("fr", "je vous ai envoyé mon passeport en MP hier, combien de temps ?"),
+    ),
+)
+def test_papers_handed_to_support_in_the_chat_stay_documents_whatever_the_question(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "documents"
+
+
 # --- account_dispute -----------------------------------------------------------------
 
 
