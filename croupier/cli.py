@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from croupier.config import DEFAULT_BOT_TEXTS, DEFAULT_FAQ_DIR, ConfigError, load_settings
 from croupier.decisions import DecisionParts, FaqLoadFailed, build_decider
+from faq.common_words import DEFAULT_COMMON_WORDS
 from faq.learned_words import DEFAULT_LEARNED_WORDS
 from faq.loader import load_faq_dir
 from faq.model import DEFAULT_LANGUAGES
@@ -144,6 +145,18 @@ def cmd_faq_learn(args: argparse.Namespace) -> int:
         f"learned {len(learned.concepts)} words and word pairs from {len(examples)} "
         f"labelled messages in {len(directories)} sets -> {args.out}"
     )
+    return 0
+
+
+def cmd_faq_common_words(args: argparse.Namespace) -> int:
+    """Rewrite the everyday words never read as typos (see faq.common_words); run after
+    editing the lexicon, then relearn (``croupier faq learn``): the words' concepts change."""
+    from faq.common_words import derive, save
+    from faq.lexicon import load_lexicon
+
+    words = derive(load_lexicon())
+    save(words, Path(args.out))
+    print(f"{len(words)} everyday words one edit from a lexicon term -> {args.out}")
     return 0
 
 
@@ -376,6 +389,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     learn.add_argument("--out", default=str(DEFAULT_LEARNED_WORDS), help="file to write")
     learn.set_defaults(handler=cmd_faq_learn)
+    common = faq.add_parser(
+        "common-words", help="rewrite the everyday words never read as typos of lexicon terms"
+    )
+    common.add_argument("--out", default=str(DEFAULT_COMMON_WORDS), help="file to write")
+    common.set_defaults(handler=cmd_faq_common_words)
     triage = commands.add_parser("triage", help="the escalation model").add_subparsers(
         dest="triage_command", required=True
     )

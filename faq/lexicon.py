@@ -27,6 +27,8 @@ DEFAULT_LEXICON = Path(__file__).with_name("lexicon.yaml")
 MIN_FUZZY_LEN = 5
 MIN_FUZZY_PREFIX_LEN = 6
 MIN_COMPOUND_TAIL = 4
+COMMON_WORDS_FILE = "common_words.txt"
+"""Beside the lexicon file: everyday words never read as typos (``faq.common_words``)."""
 
 
 @dataclass
@@ -47,7 +49,8 @@ class Lexicon:
     """Concepts that state a quantity right after a number ("17 euro") instead of naming
     what a message is about (see ``faq.matcher.Featuriser``)."""
     plain_words: frozenset[str] = frozenset()
-    """Words never read as a typo of a term (``stuff`` is not ``staff``)."""
+    """Words never read as a typo of a term (``stuff`` is not ``staff``): the lexicon's own
+    list and the everyday words of ``faq.common_words``."""
     _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
         default_factory=dict
     )
@@ -80,15 +83,27 @@ class Lexicon:
         """Concepts of one transliterated word: exact, then prefix, then one typo away."""
         if not key:
             return frozenset()
+        found = self._known_concepts(key)
+        if found or len(key) < MIN_FUZZY_LEN or key in self.plain_words:
+            return found
+        return self._nearest_typo(key)
+
+    def typo_of(self, key: str) -> frozenset[str]:
+        """Concepts ``key`` would get only as a typo of a term (none when it is a term)."""
+        if not key or self._known_concepts(key):
+            return frozenset()
+        return self._nearest_typo(key)
+
+    def _known_concepts(self, key: str) -> frozenset[str]:
+        """Concepts of ``key`` as a term: exact, under a prefix (with a compound's tail), or
+        matching a pattern."""
         found, end = self._whole_term_concepts(key, shortest_prefix=3)
         if end is not None:
             found |= self._compound_tail(key[end:])
         for pattern, concept in self.patterns:
             if pattern.fullmatch(key):
                 found.add(concept)
-        if found or len(key) < MIN_FUZZY_LEN or key in self.plain_words:
-            return frozenset(found)
-        return self._nearest_typo(key)
+        return frozenset(found)
 
     def _compound_tail(self, rest: str) -> frozenset[str]:
         """Concepts of a known word inside what follows a known stem: German joins nouns
@@ -165,9 +180,18 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)
     lexicon.units = _concept_list(document, "units", concepts, path)
-    lexicon.plain_words = _plain_words(document, path)
+    lexicon.plain_words = _plain_words(document, path) | load_common_words(
+        path.with_name(COMMON_WORDS_FILE)
+    )
     lexicon.build_indexes()
     return lexicon
+
+
+def load_common_words(path: Path) -> frozenset[str]:
+    """The everyday words saved by ``faq.common_words`` (none when the file is missing)."""
+    if not path.exists():
+        return frozenset()
+    return frozenset(path.read_text(encoding="utf-8").split())
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:

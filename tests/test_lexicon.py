@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from faq.common_words import DEFAULT_COMMON_WORDS, derive
 from faq.lexicon import DEFAULT_LEXICON, Lexicon, LexiconError, load_lexicon
 from faq.matcher import Featuriser
 from faq.normalise import ascii_key, fold, normalise
@@ -384,8 +385,9 @@ def test_intents_must_name_concepts_and_errors_give_the_line(tmp_path: Path) -> 
         load_lexicon(path)
 
 
-def test_shipped_intents_are_how_long_and_why() -> None:
-    assert lexicon().intents == {"duration", "reason"}
+def test_shipped_intents_are_how_long_why_and_without() -> None:
+    """ "can I cash out without ID?" asks about the "without" above all."""
+    assert lexicon().intents == {"duration", "reason", "without"}
 
 
 def test_shipped_topics_include_money_in_and_out_and_verification() -> None:
@@ -469,6 +471,39 @@ def test_everyday_words_are_not_read_as_typos_of_terms() -> None:
     assert concepts("stuff") == frozenset()
     assert "support" in concepts("staff")
     assert concepts("fiver") == frozenset()  # five pounds, not the French "fixer" (a limit)
+
+
+@pytest.mark.parametrize(
+    ("word", "not_read_as"),
+    [
+        ("apple", "phone"),  # Apple Pay, not the French "appel" (a call)
+        ("after", "age"),
+        ("have", "negation"),
+        ("werden", "negation"),
+        ("comment", "begin"),  # the French "how", not "commence"
+        ("person", "document"),
+    ],
+)
+def test_a_word_in_everyday_use_is_not_read_as_a_typo_of_a_term(
+    word: str, not_read_as: str
+) -> None:
+    """``faq/common_words.txt``: words frequent in one of our languages (wordfreq) are
+    words, not misspellings, however close to a term."""
+    assert not_read_as not in concepts(word)
+    assert not_read_as in lexicon().typo_of(ascii_key(word))  # one edit away indeed
+
+
+def test_real_typos_of_terms_are_still_read_as_those_terms() -> None:
+    assert "withdrawal" in concepts("widthdrawal")
+    assert "verification" in concepts("verifcation")
+    assert "phone" in concepts("telefone")
+
+
+def test_the_shipped_common_words_match_the_lexicon() -> None:
+    """Editing the lexicon changes which everyday words sit one edit from a term:
+    rewrite the list with `croupier faq common-words`, then `croupier faq learn`."""
+    shipped = DEFAULT_COMMON_WORDS.read_text(encoding="utf-8").split()
+    assert shipped == derive(lexicon())
 
 
 def test_signing_up_is_registering_and_signing_in_is_logging_in() -> None:

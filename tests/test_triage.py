@@ -404,7 +404,10 @@ def test_document_questions_are_not_documents(triage: Triage, text: str) -> None
         ("pl", "wgrałem dowód w poniedziałek, ile jeszcze potrwa weryfikacja?"),
         ("ru", "загрузил паспорт позавчера, сколько ещё ждать проверки?"),
         ("de", "habe den Ausweis vorgestern hochgeladen, wie lange dauert die Prüfung?"),
-        ("fr", "j'ai téléversé mes papiers mardi, il faut combien de temps pour la vérification ?"),
+        (
+            "fr",
+            "j'ai téléversé mes papiers mardi, il faut combien de temps pour la vérification ?",
+        ),
     ),
 )
 def test_asking_how_long_the_check_of_papers_sent_earlier_takes_is_not_documents(
