@@ -206,6 +206,11 @@ def test_polish_age_question_in_either_case_is_about_age() -> None:
     assert "age" in text_concepts("od ilu lat wolno")
 
 
+def test_german_age_question_with_the_dative_is_about_age() -> None:
+    """ "ab wie vielen Jahren" (from how many years) asks the minimum age too."""
+    assert "age" in text_concepts("ab wie vielen Jahren darf man spielen")
+
+
 def test_bonus_for_new_players_is_the_welcome_concept_in_five_languages() -> None:
     assert_each_names(
         "welcome",
