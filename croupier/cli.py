@@ -151,11 +151,11 @@ def cmd_faq_learn(args: argparse.Namespace) -> int:
 def cmd_faq_common_words(args: argparse.Namespace) -> int:
     """Rewrite the everyday words never read as typos (see faq.common_words); run after
     editing the lexicon, then relearn (``croupier faq learn``): the words' concepts change."""
-    from faq.common_words import derive, save
-    from faq.lexicon import load_lexicon
+    from faq.common_words import derive
+    from faq.lexicon import load_lexicon, save_common_words
 
     words = derive(load_lexicon())
-    save(words, Path(args.out))
+    save_common_words(words, Path(args.out))
     print(f"{len(words)} everyday words one edit from a lexicon term -> {args.out}")
     return 0
 

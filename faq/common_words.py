@@ -17,8 +17,6 @@ inflections the near misses had caught, "attente", "wpłynął", added to the le
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from faq.lexicon import COMMON_WORDS_FILE, DEFAULT_LEXICON, MIN_FUZZY_LEN, Lexicon
 from faq.normalise import ascii_key
 
@@ -41,8 +39,3 @@ def derive(lexicon: Lexicon) -> list[str]:
         frequencies = wordfreq.get_frequency_dict(lang)
         keys |= {ascii_key(word) for word, frequency in frequencies.items() if frequency >= cut}
     return sorted(key for key in keys if len(key) >= MIN_FUZZY_LEN and lexicon.typo_of(key))
-
-
-def save(words: list[str], path: Path) -> None:
-    """One word per line: a rewrite's diff reads word by word."""
-    path.write_text("".join(f"{word}\n" for word in words), encoding="utf-8")

@@ -188,10 +188,15 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
 
 
 def load_common_words(path: Path) -> frozenset[str]:
-    """The everyday words saved by ``faq.common_words`` (none when the file is missing)."""
+    """The everyday words ``faq.common_words`` derives (none when the file is missing)."""
     if not path.exists():
         return frozenset()
     return frozenset(path.read_text(encoding="utf-8").split())
+
+
+def save_common_words(words: list[str], path: Path) -> None:
+    """One word per line: a rewrite's diff reads word by word."""
+    path.write_text("".join(f"{word}\n" for word in words), encoding="utf-8")
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:

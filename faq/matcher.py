@@ -444,10 +444,10 @@ class FaqIndex:
     def _centroid_at(self, entry: int, columns: np.ndarray) -> np.ndarray:
         """Entry ``entry``'s centroid weights at ``columns`` (0 where it lacks one)."""
         start, end = self._centroid_offsets[entry], self._centroid_offsets[entry + 1]
-        own_columns = self._centroid_columns[start:end]
-        positions = np.minimum(np.searchsorted(own_columns, columns), max(end - start - 1, 0))
         if end == start:
             return np.zeros(len(columns))
+        own_columns = self._centroid_columns[start:end]
+        positions = np.minimum(np.searchsorted(own_columns, columns), end - start - 1)
         found = own_columns[positions] == columns
         return np.where(found, self._centroid_weights[start:end][positions], 0.0)
 
