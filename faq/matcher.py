@@ -59,6 +59,16 @@ FAQ_TEXT_CACHE_SIZE = 200_000
 WORD_FEATURE_CACHE_SIZE = 200_000
 CENTROID_WEIGHT = 0.5
 """Share of the entry-as-a-whole similarity in the score, against the closest example."""
+CONTEXT_WEIGHT = 0.5
+"""Weight of what only a message's story names, next to what its question names: in "I
+deposited with paysafecard, where does my payout go?" the deposit is how the player got
+here, the payout is what they ask about. Only when the question itself names a lexicon
+topic: "...nothing arrived. is that normal?" asks about the story."""
+ANSWER_FREQUENCY_SHARE = 0.35
+"""How much an answer naming a feature counts toward the feature's document frequency,
+next to a question naming it (1). A terse FAQ ("Setting play limits") would otherwise give
+"play" the weight of a word only one entry uses, though half the answers say it, and
+"from what age can I play?" would go to the limits entry rather than registration."""
 UNKNOWN_WORD_SHARE = 0.5
 """A word the FAQ never uses weighs this share of the rarest known word: it says the
 message may be about something else, without drowning what it shares with an entry."""
@@ -359,14 +369,22 @@ class FaqIndex:
         entry_of_row = np.repeat(np.arange(entry_count), examples_per_entry)[rows]
         # Document frequency counts entries, not questions: a word in every entry ("how",
         # "jak", "wie") says nothing about which entry is meant, whatever its language.
-        document_frequency = _entries_per_column(entry_of_row, columns, width)
-        # A concept only answers name counts the entries whose answers name it: "18" in
-        # one answer makes an age question point there rather than dilute as unknown.
+        # Entries whose answers alone name a feature count ANSWER_FREQUENCY_SHARE each.
         answer_of, answer_columns = _answer_columns(answers, known_ids)
         answer_entries = np.fromiter((entry for entry, _, _ in answers), np.int64, len(answers))
-        answer_frequency = _entries_per_column(answer_entries[answer_of], answer_columns, width)
+        question_frequency = _entries_per_column(entry_of_row, columns, width)
+        either_frequency = _entries_per_column(
+            np.concatenate([entry_of_row, answer_entries[answer_of]]),
+            np.concatenate([columns, answer_columns]),
+            width,
+        )
+        document_frequency = question_frequency + ANSWER_FREQUENCY_SHARE * (
+            either_frequency - question_frequency
+        )
+        # A concept only answers name counts the entries whose answers name it in full:
+        # "18" in one answer makes an age question point there rather than dilute as unknown.
         document_frequency = np.where(
-            np.isin(known_ids, answer_only), answer_frequency, document_frequency
+            np.isin(known_ids, answer_only), either_frequency, document_frequency
         )
         idf = np.log((entry_count + 1) / (document_frequency + 0.5))
         weight_of = idf * np.fromiter(map(self.featuriser.boost, names), np.float64, width)
@@ -418,7 +436,14 @@ class FaqIndex:
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
 
-    def lead(self, norm: Normalised, lang: str | None, top: Candidate, other: Candidate) -> Lead:
+    def lead(
+        self,
+        norm: Normalised,
+        lang: str | None,
+        top: Candidate,
+        other: Candidate,
+        focus: Normalised | None = None,
+    ) -> Lead:
         """How far the message leans to ``top`` rather than ``other`` (see ``Lead``).
 
         Siblings ("how long does verification take" and "which documents for
@@ -432,7 +457,7 @@ class FaqIndex:
         if similarity is None:
             similarity = self._entry_similarities[key] = self._centroid_dot(*key)
         distance = math.sqrt(max(2.0 - 2.0 * similarity, 0.0))
-        query = self._message_query(norm, lang)
+        query = self._message_query(norm, lang, focus)
         if distance < 1e-9 or not query:
             return Lead(0.0, 0.0)
         columns = np.fromiter((column for column, _ in query), np.int64, len(query))
@@ -474,7 +499,11 @@ class FaqIndex:
         return ids[np.fromiter((n.startswith("c:") for n in names), bool, len(ids))]
 
     def _query(
-        self, features: set[str], from_words: set[str], from_pairs: set[str]
+        self,
+        features: set[str],
+        from_words: set[str],
+        from_pairs: set[str],
+        context: frozenset[str] | set[str] = frozenset(),
     ) -> list[tuple[int, float]]:
         """(column, weight) of the message's features this FAQ has, as a unit vector in
         which the words it lacks count too: they say the message may be about something
@@ -492,6 +521,8 @@ class FaqIndex:
         for feature in sorted(features):
             column = columns.get(feature)
             weight = unknown_idf * boost(feature) if column is None else column_weights[column]
+            if feature in context:
+                weight *= CONTEXT_WEIGHT
             square_sum += weight * weight
             if column is not None:
                 query.append((column, weight))
@@ -509,14 +540,27 @@ class FaqIndex:
         norm = math.sqrt(square_sum)
         return [(column, weight / norm) for column, weight in query] if norm else []
 
-    def _message_query(self, norm: Normalised, lang: str | None) -> list[tuple[int, float]]:
+    def _message_query(
+        self, norm: Normalised, lang: str | None, focus: Normalised | None = None
+    ) -> list[tuple[int, float]]:
         features = self.featuriser.features(norm.words, lang)
         learned = self.featuriser.learned_concepts(features, norm.words, self._columns)
-        return self._query(features, *learned)
+        context: set[str] = set()
+        if focus is not None:
+            asked = self.featuriser.features(focus.words, lang)
+            if any(map(self.featuriser.is_topic, asked)):
+                context = features - asked
+        return self._query(features, *learned, context)
 
-    def rank(self, norm: Normalised, lang: str | None, limit: int = 3) -> list[Candidate]:
+    def rank(
+        self,
+        norm: Normalised,
+        lang: str | None,
+        limit: int = 3,
+        focus: Normalised | None = None,
+    ) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
-        query = self._message_query(norm, lang)
+        query = self._message_query(norm, lang, focus)
         if not query:
             return []
         scores = self._postings.scores(query)

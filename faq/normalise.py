@@ -22,6 +22,13 @@ _URL = re.compile(
 )
 _MENTION = re.compile(r"(?<!\w)@\w{1,64}")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CODE_NAME = re.compile(
+    r"(?i:\b(?:promo\s*|bonus\s*|gutschein)?(?:code|kod|kodu|kodem|codes?|код|кода|кодом|промокод\w*)"
+    r"\s+[\"'«„“]?)"
+    r"([A-Z][A-Z0-9]{3,}|[A-Za-z]{2,}\d{2,})\b"
+)
+"""A promo code's name after the word "code" ("code SPIN50", "kod ZIMA"): a name, not its
+words; "SPIN" must not make a missing bonus a free-spins question."""
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SPACES = re.compile(r"\s+")
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
@@ -156,6 +163,8 @@ def normalise(raw: str) -> Normalised:
     urls = tuple(_URL.findall(text)) if _may_hold_url(text) else ()
     mentions = tuple(m[1:] for m in _MENTION.findall(text)) if "@" in text else ()
     unlinked = without_links(text)
+    if _CODE_NAME.search(unlinked):
+        unlinked = _CODE_NAME.sub(lambda m: m[0][: m.start(1) - m.start(0)], unlinked)
     emoji = tuple(_EMOJI.findall(unlinked))
     folded = _SPACES.sub(" ", fold(unlinked)).strip()
     words = _with_minutes_spelled_out(tuple(_WORD.findall(folded)))

@@ -56,6 +56,17 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or _OPENS_QUESTION.match(sentence) is not None
 
 
+def _question_focus(norm: Normalised) -> Normalised | None:
+    """The question sentences of a message that also tells a story around them."""
+    parts = sentences_of(norm.text)
+    asked = [part for part in parts if _is_question(part)]
+    if not asked or len(asked) == len(parts):
+        return None
+    return normalise(" ".join(asked))
+
+
+FLAGGED = "flagged"
+"""The escalation reason when the model flags a message without being sure why."""
 CONFIDENT_LANGUAGE = 0.55
 """At or above this lingua confidence the detector decides alone."""
 LANGUAGE_VOTE_SIMILARITY = 50.0
@@ -260,7 +271,8 @@ class Decider:
             detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
-        candidates = tuple(self.index.rank(norm, stem_lang or language_hint))
+        focus = _question_focus(norm)
+        candidates = tuple(self.index.rank(norm, stem_lang or language_hint, focus=focus))
         if (
             guess is not None
             and guess.quick
@@ -272,14 +284,18 @@ class Decider:
             guess, words, candidates[0] if candidates else None, language_hint
         )
         decision = self._choose(candidates, lang, detected, has_link=bool(norm.urls))
-        if decision.kind not in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
-            return decision
         flagged = None if choosing else self._flagged(norm, decision)
+        if decision.kind not in (DecisionKind.CLARIFY, DecisionKind.ANSWER):
+            # Escalated anyway, but a reason the model is sure of ("one more spin" is harm)
+            # picks the holding reply and the queue better than "no match".
+            if flagged is not None and flagged.reason != FLAGGED:
+                return flagged
+            return decision
         if flagged is not None:
             return flagged
         decision = self._answer_each_question(norm, stem_lang or language_hint, decision)
         if decision.kind is DecisionKind.CLARIFY:
-            return self._settled(decision, norm, stem_lang or language_hint)
+            return self._settled(decision, norm, stem_lang or language_hint, focus)
         return decision
 
     def _flagged(self, norm: Normalised, decision: Decision) -> Decision | None:
@@ -293,7 +309,7 @@ class Decider:
             return None
         words = ", ".join(model.telling_words(norm, decision.detected_lang))
         evidence = f"escalation model {probability:.2f}"
-        reason = "flagged"
+        reason = FLAGGED
         likely = model.likely_reason(norm, decision.detected_lang)
         if likely is not None:
             evidence += f", {likely[0]} {likely[1]:.2f}"
@@ -364,7 +380,13 @@ class Decider:
             (c.entry_id for c in candidates if c.score >= close and c.entry_id in offered), None
         )
 
-    def _settled(self, clarify: Decision, norm: Normalised, stem_lang: str | None) -> Decision:
+    def _settled(
+        self,
+        clarify: Decision,
+        norm: Normalised,
+        stem_lang: str | None,
+        focus: Normalised | None = None,
+    ) -> Decision:
         """The top entry of a close call, when the message itself settles it: against every
         entry close behind, it names what sets the top entry apart and little of what sets
         the other apart (``FaqIndex.lead``). Asked after the one-answer-per-sentence reading,
@@ -377,7 +399,7 @@ class Decider:
         for other in others:
             if other.score < close:
                 continue
-            lead = self.index.lead(norm, stem_lang, top, other)
+            lead = self.index.lead(norm, stem_lang, top, other, focus)
             if lead.net < settings.clarify_lead or (
                 lead.toward_other > settings.clarify_other_share * lead.toward_top
             ):

@@ -7,7 +7,7 @@ import pytest
 
 from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts, build_decider
-from faq.normalise import normalise
+from faq.normalise import Normalised, normalise
 from handlers.decide import Decider, DecisionKind, MatchSettings, sentences_of
 
 
@@ -195,6 +195,21 @@ def test_a_story_before_the_question_is_context_not_a_second_question(
     )
     assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "withdrawal-methods-limits")
     assert decision.also_faq_ids == ()
+
+
+def test_what_only_the_story_names_weighs_less_than_what_the_question_names(
+    decider: Decider,
+) -> None:
+    story, question = "Я пополнял через Skrill.", "Можно вывести на банковскую карту?"
+    message = normalise(f"{story} {question}")
+
+    def score(entry_id: str, focus: Normalised | None) -> float:
+        ranked = decider.index.rank(message, "ru", limit=16, focus=focus)
+        return next(c.score for c in ranked if c.entry_id == entry_id)
+
+    assert score("deposit-methods", normalise(question)) < score("deposit-methods", None)
+    decision = decider.decide(message.text)
+    assert "deposit-methods" not in (decision.faq_id, *decision.options)
 
 
 def test_and_inside_one_question_does_not_split_it(decider: Decider) -> None:

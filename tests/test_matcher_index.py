@@ -16,9 +16,10 @@ import pytest
 import faq.matcher as matcher
 from faq.lexicon import load_lexicon
 from faq.loader import load_faq_dir
-from faq.matcher import FaqIndex, Featuriser
+from faq.matcher import Candidate, FaqIndex, Featuriser
 from faq.model import Faq, FaqEntry
 from faq.normalise import normalise
+from handlers.decide import MatchSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 MESSAGES = [
@@ -74,8 +75,8 @@ def test_a_trimmed_cache_gives_the_same_index(
     assert _rankings(after) == before
 
 
-def _top_entry(entries: list[tuple[str, str, str]], message: str) -> str | None:
-    """The entry ranked first for ``message`` in an English FAQ of (id, question, answer)."""
+def _ranked(entries: list[tuple[str, str, str]], message: str) -> list[Candidate]:
+    """``message`` ranked in an English FAQ of (id, question, answer)."""
     faq = Faq(
         entries=tuple(
             FaqEntry(id=entry_id, questions={"en": (question,)}, answer={"en": answer})
@@ -83,7 +84,11 @@ def _top_entry(entries: list[tuple[str, str, str]], message: str) -> str | None:
         ),
         languages=("en",),
     )
-    ranked = FaqIndex(faq, Featuriser(load_lexicon())).rank(normalise(message), "en")
+    return FaqIndex(faq, Featuriser(load_lexicon())).rank(normalise(message), "en")
+
+
+def _top_entry(entries: list[tuple[str, str, str]], message: str) -> str | None:
+    ranked = _ranked(entries, message)
     return ranked[0].entry_id if ranked else None
 
 
@@ -207,3 +212,19 @@ def test_a_restarted_process_gives_every_message_the_same_score(tmp_path: Path) 
         for seed in ("1", "7", "9")
     }
     assert len(outputs) == 1, outputs
+
+
+def test_a_word_most_answers_use_does_not_make_the_one_title_with_it_a_sure_answer() -> None:
+    """A terse FAQ names "play" in one title ("Setting play limits") and in most answers:
+    "age to play?" asks about age (stated in the registration answer), so the limits entry
+    must not reach answering confidence on "play" alone."""
+    entries = [
+        ("signup", "Creating an account", "Tap Sign Up. You must be 18 or older to play."),
+        ("limits", "Setting play limits", "Set daily deposit and loss limits in Settings."),
+        ("spins", "Free spins", "Play your free spins on the listed slots within 7 days."),
+        ("races", "Tournaments", "Play the listed slots to earn leaderboard points."),
+        ("wagering", "Wagering requirements", "Play the bonus through 35 times first."),
+        ("payouts", "Withdrawal time", "Payouts take up to 3 business days."),
+    ]
+    top = _ranked(entries, "age to play?")[0]
+    assert top.entry_id != "limits" or top.score < MatchSettings().clarify_floor

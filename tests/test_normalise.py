@@ -3,6 +3,7 @@ the whole text at once, for any text content staff might paste."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -43,3 +44,21 @@ def test_minutes_after_a_number_are_not_min_for_minimum() -> None:
         "5",
         "minutes",
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("used the code SPIN50 on my deposit", ("used", "the", "code", "on", "my", "deposit")),
+        ("wpisałem kod ZIMA przy wpłacie", ("wpisalem", "kod", "przy", "wplacie")),
+        ("промокод FREESPINS не работает", ("промокод", "не", "работает")),
+        (
+            "do I need a code for the bonus",
+            ("do", "i", "need", "a", "code", "for", "the", "bonus"),
+        ),
+    ],
+)
+def test_a_promo_codes_name_is_not_read_as_words(raw: str, words: tuple[str, ...]) -> None:
+    """ "code SPIN50" names a code: its "spin" must not make a missing bonus a free-spins
+    question. An ordinary word after "code" stays."""
+    assert normalise(raw).words == words
