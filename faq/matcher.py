@@ -42,8 +42,14 @@ STEMMER_NAMES = {
     "ro": "romanian",
     "hu": "hungarian",
 }
-ANSWER_WEIGHT = 0.25
-"""How much an entry's answer text describes it, next to its example questions."""
+ANSWER_WEIGHT = 1.4
+"""How much an entry's answers describe it, next to the mean of its example questions, for
+an entry with one question per language; with n per language, ANSWER_WEIGHT / n. A terse
+FAQ ("Bonus not received") says most of what an entry covers (promo codes, opt-in, expiry)
+only in its answer; an entry with fourteen phrasings needs its answer little, and its
+answer's details ("upload your documents" in the verification-time answer) would blur it
+with its siblings. Chosen leaving each labelled set out and on two fresh sets: a flat 0.25
+before; 1.4 / sqrt(n) clarified "which documents for verification?" on the shipped FAQ."""
 CONCEPT_BOOST = 1.5
 """Concepts carry meaning across languages; plain words mostly within one."""
 TOPIC_MISS_PENALTY = 0.2
@@ -331,9 +337,11 @@ class FaqIndex:
             self._example_text: list[str] = []
             entry_starts: list[int] = []
             answers: list[tuple[int, tuple[int, ...], int]] = []
+            question_languages: list[int] = []
             vocabulary_texts: list[tuple[str, str]] = []
             for entry_index, entry in enumerate(faq.entries):
                 entry_starts.append(len(self._example_lang))
+                question_languages.append(max(sum(map(bool, entry.questions.values())), 1))
                 for lang, questions in entry.questions.items():
                     for question in questions:
                         ids, ascii_text = featuriser.faq_text(question, lang)
@@ -391,13 +399,16 @@ class FaqIndex:
         self._unknown_idf = math.log((entry_count + 1) / 0.5) * UNKNOWN_WORD_SHARE
         example_weights = _unit_rows(rows, weight_of[columns], example_count)
         # An entry as a whole: the mean of its examples, plus its answers (only words the
-        # questions use, each answer a unit vector) weighing ANSWER_WEIGHT together.
+        # questions use, each answer a unit vector) weighing ANSWER_WEIGHT / (questions per
+        # language) together.
         centroid_rows = [entry_of_row]
         centroid_columns = [columns]
         centroid_weights = [example_weights / examples_per_entry[entry_of_row]]
         answer_weights = _unit_rows(answer_of, weight_of[answer_columns], len(answers))
         answer_counts = np.fromiter((n for _, _, n in answers), np.float64, len(answers))
-        answer_weights *= ANSWER_WEIGHT / answer_counts[answer_of]
+        questions_per_language = examples_per_entry / np.asarray(question_languages, np.float64)
+        answer_share = ANSWER_WEIGHT / np.maximum(questions_per_language, 1.0)
+        answer_weights *= answer_share[answer_entries[answer_of]] / answer_counts[answer_of]
         centroid_rows.append(answer_entries[answer_of])
         centroid_columns.append(answer_columns)
         centroid_weights.append(answer_weights)

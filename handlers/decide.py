@@ -23,7 +23,7 @@ from handlers.triage import Triage
 
 DEFAULT_SMALLTALK = Path(__file__).with_name("smalltalk.yaml")
 _QUESTION_WORDS = {
-    "en": r"how|what|when|where|which|why|is|are|can|do|does|will",
+    "en": r"how|what|whats|when|where|which|why|is|are|can|do|does|will",
     "de": r"wie|was|wann|wo|welche\w*|warum|gibt|kann",
     "pl": r"jak\w*|ile|kiedy|gdzie|czy|dlaczego",
     "ru": r"как\w*|сколько|когда|где|почему|можно|есть",

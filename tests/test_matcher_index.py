@@ -228,3 +228,21 @@ def test_a_word_most_answers_use_does_not_make_the_one_title_with_it_a_sure_answ
     ]
     top = _ranked(entries, "age to play?")[0]
     assert top.entry_id != "limits" or top.score < MatchSettings().clarify_floor
+
+
+def test_a_terse_titles_answer_says_what_the_entry_covers() -> None:
+    """One short title per entry: "Bonus not received" never says "promo code", its answer
+    does, so a code that does not work belongs there and not to the welcome offer."""
+    entries = [
+        (
+            "bonus-missing",
+            "Bonus not received",
+            "A bonus is added only if you entered the promo code before depositing "
+            "and the code had not expired.",
+        ),
+        ("deposit-missing", "Deposit not showing", "Card deposits appear instantly."),
+        ("welcome", "Welcome offer", "New players get 100% up to 200 EUR on the first deposit."),
+        ("spins", "Free spins", "Free spins appear under My Bonuses for 7 days."),
+        ("payouts", "Withdrawal time", "Payouts take up to 3 business days."),
+    ]
+    assert _top_entry(entries, "promo code not working") == "bonus-missing"
