@@ -56,13 +56,17 @@ def _is_question(sentence: str) -> bool:
     return sentence.rstrip().endswith("?") or _OPENS_QUESTION.match(sentence) is not None
 
 
-def _question_focus(norm: Normalised) -> Normalised | None:
-    """The question sentences of a message that also tells a story around them."""
-    parts = sentences_of(norm.text)
+def _asked_amid_story(text: str) -> list[str]:
+    """The question sentences of a message that also tells a story around them (none when
+    it only asks or only tells)."""
+    parts = sentences_of(text)
     asked = [part for part in parts if _is_question(part)]
-    if not asked or len(asked) == len(parts):
-        return None
-    return normalise(" ".join(asked))
+    return asked if len(asked) < len(parts) else []
+
+
+def _question_focus(norm: Normalised) -> Normalised | None:
+    asked = _asked_amid_story(norm.text)
+    return normalise(" ".join(asked)) if asked else None
 
 
 FLAGGED = "flagged"
@@ -333,7 +337,8 @@ class Decider:
         gets its companions too when every sentence is a question ("how long does a
         payout take, and is there a fee?" asks two things even when one entry leads);
         a story before the question is context, not a second question."""
-        parts = sentences_of(norm.text)
+        # a story around the questions is context, not one more thing to answer
+        parts = _asked_amid_story(norm.text) or sentences_of(norm.text)
         if len(parts) < 2:
             return whole
         answered: list[str] = []

@@ -197,6 +197,23 @@ def test_a_story_before_the_question_is_context_not_a_second_question(
     assert decision.also_faq_ids == ()
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sent my passport and a selfie yesterday evening. How long does the verification take?",
+        "Hab gestern Ausweis und Selfie hochgeladen. Wie lange dauert die Verifizierung?",
+        "Wysłałem wczoraj dowód i selfie. Ile trwa weryfikacja?",
+    ],
+)
+def test_a_story_around_one_question_is_not_answered_as_a_second_question(
+    decider: Decider, text: str
+) -> None:
+    """The upload story alone reads as the documents entry; answering it (first, even)
+    next to the time question would tell the player which papers to send, again."""
+    decision = decider.decide(text)
+    assert "verification-documents" not in (decision.faq_id, *decision.also_faq_ids)
+
+
 def test_what_only_the_story_names_weighs_less_than_what_the_question_names(
     decider: Decider,
 ) -> None:

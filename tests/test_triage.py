@@ -496,6 +496,41 @@ def test_withdrawal_questions_are_not_account_disputes(triage: Triage, text: str
 @pytest.mark.parametrize(
     "text",
     cases(
+        ("en", "my balance is wrong since last night's session"),
+        ("en", "how long does withdrawal 60213 take? been a week"),
+        ("pl", "saldo mi się nie zgadza po ostatniej grze"),
+        ("pl", "wypłata nr 448127 dalej wisi"),
+        ("ru", "баланс неверный после вчерашней игры"),
+        ("ru", "заявка 918273 на вывод висит третий день"),
+        ("de", "mein Kontostand stimmt nicht, da fehlt was"),
+        ("de", "Auszahlung #55120 ist immer noch offen"),
+        ("fr", "mon solde est incorrect depuis hier"),
+        ("fr", "retrait n 731442 toujours en attente"),
+    ),
+)
+def test_a_wrong_balance_or_a_payment_named_by_its_number_is_a_dispute(
+    triage: Triage, text: str
+) -> None:
+    """Only a person can look at one player's balance or one numbered payment."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is the maximum withdrawal 10000 per week?"),
+        ("pl", "czy limit wypłaty to 20000 zł?"),
+        ("de", "kann ich 50000 auf einmal auszahlen?"),
+        ("en", "what does it mean when the balance shows bonus money?"),
+    ),
+)
+def test_a_round_amount_or_a_balance_question_is_not_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
         ("en", "locked out after three failed logins, how do I get back in?"),
         ("pl", "konto zablokowane po błędnych logowaniach, co teraz?"),
         ("ru", "после неудачных попыток входа аккаунт заблокирован, что делать?"),
