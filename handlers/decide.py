@@ -30,7 +30,13 @@ _QUESTION_WORDS = {
     "fr": r"comment|combien|quand|où|ou|quel\w*|pourquoi|est-ce|puis",
 }
 _QUESTION_WORD = "|".join(_QUESTION_WORDS.values())
-_CONJUNCTIONS = {"en": "and", "de": "und", "pl": "i|oraz", "ru": "и|а", "fr": "et"}
+_CONJUNCTIONS = {
+    "en": "and(?: also)?|also",
+    "de": "und(?: auch)?",
+    "pl": "i|oraz|a",
+    "ru": "и|а",
+    "fr": "et",
+}
 _SENTENCE_END = re.compile(
     r"(?<=[?!.;])\s+|\n+"
     # "…, and how long does it take?": a conjunction opening a second question, each with
@@ -47,7 +53,10 @@ def sentences_of(text: str) -> list[str]:
     return [part for part in _SENTENCE_END.split(text) if len(part.split()) >= 2]
 
 
-_OPENS_QUESTION = re.compile(rf"(?i:\W*(?:{_QUESTION_WORD})\b)")
+_OPENS_QUESTION = re.compile(
+    rf"(?i:\W*(?:(?:{'|'.join(_CONJUNCTIONS.values())})\s+)?(?:{_QUESTION_WORD})\b)"
+)
+"""A question word opens the sentence, or follows its conjunction ("and how long...?")."""
 
 
 def _is_question(sentence: str) -> bool:

@@ -128,6 +128,25 @@ def test_asking_how_to_lock_the_account_oneself_is_not_gambling_harm(
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "how do i self exclude. need it done tonight before i do something stupid"),
+        ("en", "my wife doesn't know how much I lost here"),
+        ("pl", "możecie mnie od razu samowykluczyć? żona nie wie ile przegrałem"),
+        ("ru", "жена не знает, сколько я проиграл, закройте это всё"),
+        ("de", "meine Frau weiß nichts davon, wie viel ich verzockt habe"),
+        ("fr", "ma femme ne sait pas combien j'ai perdu"),
+    ),
+)
+def test_hiding_losses_or_a_crisis_is_harm_even_inside_a_how_to_question(
+    triage: Triage, text: str
+) -> None:
+    """ "How do I self-exclude?" alone is the FAQ's; said with "before I do something
+    stupid" or about losses a spouse must not see, it needs a person now."""
+    assert reason_of(triage, text) == "gambling_harm"
+
+
 # --- minor ---------------------------------------------------------------------------
 
 
