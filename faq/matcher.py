@@ -522,6 +522,8 @@ class FaqIndex:
         outright; from word pairs, that times the share of the message the FAQ does not
         know (its unknown words' share of the squared weight), so a clear question stays
         as it reads and a chatty one gains most.
+        ``context``: features only the story around the message's question names; they
+        weigh CONTEXT_WEIGHT.
         Features are taken in sorted order: in a set's order, which follows the process's
         hash seed, float sums differed in the last bit, and two equally close example
         questions swapped places, so a restart could change a score by 0.05."""

@@ -23,7 +23,7 @@ _URL = re.compile(
 _MENTION = re.compile(r"(?<!\w)@\w{1,64}")
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CODE_NAME = re.compile(
-    r"(?i:\b(?:promo\s*|bonus\s*|gutschein)?(?:code|kod|kodu|kodem|codes?|код|кода|кодом|промокод\w*)"
+    r"(?i:\b(?:promo\s*|bonus\s*|gutschein)?(?:codes?|kod|kodu|kodem|код|кода|кодом|промокод\w*)"
     r"\s+[\"'«„“]?)"
     r"([A-Z][A-Z0-9]{3,}|[A-Za-z]{2,}\d{2,})\b"
 )
