@@ -229,6 +229,21 @@ def test_what_only_the_story_names_weighs_less_than_what_the_question_names(
     assert "deposit-methods" not in (decision.faq_id, *decision.options)
 
 
+@pytest.mark.parametrize(
+    ("text", "entry"),
+    [
+        ("gibt es eine Erinnerung nach einer Stunde Spielzeit?", "responsible-gambling-limits"),
+        ("czy jest przypomnienie po godzinie gry?", "responsible-gambling-limits"),
+        ("can I get a reminder after an hour of play?", "responsible-gambling-limits"),
+        ("Passwort-Erinnerung kommt nicht an", "account-password-reset"),
+    ],
+)
+def test_a_play_time_reminder_is_a_limit_not_a_password_reminder(
+    decider: Decider, text: str, entry: str
+) -> None:
+    assert _answered(decider, text)[0] == entry
+
+
 def test_and_inside_one_question_does_not_split_it(decider: Decider) -> None:
     """Only a conjunction that opens a new question splits ("cards and e-wallets" do not)."""
     decision = decider.decide("can I withdraw to cards and e-wallets?")
