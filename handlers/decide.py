@@ -73,11 +73,6 @@ def _asked_amid_story(text: str) -> list[str]:
     return asked if len(asked) < len(parts) else []
 
 
-def _question_focus(norm: Normalised) -> Normalised | None:
-    asked = _asked_amid_story(norm.text)
-    return normalise(" ".join(asked)) if asked else None
-
-
 FLAGGED = "flagged"
 """The escalation reason when the model flags a message without being sure why."""
 CONFIDENT_LANGUAGE = 0.55
@@ -284,7 +279,8 @@ class Decider:
             detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
-        focus = _question_focus(norm)
+        asked = _asked_amid_story(norm.text)
+        focus = normalise(" ".join(asked)) if asked else None
         candidates = tuple(self.index.rank(norm, stem_lang or language_hint, focus=focus))
         if (
             guess is not None
@@ -306,7 +302,7 @@ class Decider:
             return decision
         if flagged is not None:
             return flagged
-        decision = self._answer_each_question(norm, stem_lang or language_hint, decision)
+        decision = self._answer_each_question(norm, stem_lang or language_hint, decision, asked)
         if decision.kind is DecisionKind.CLARIFY:
             return self._settled(decision, norm, stem_lang or language_hint, focus)
         return decision
@@ -338,7 +334,7 @@ class Decider:
         )
 
     def _answer_each_question(
-        self, norm: Normalised, stem_lang: str | None, whole: Decision
+        self, norm: Normalised, stem_lang: str | None, whole: Decision, asked: list[str]
     ) -> Decision:
         """Two close entries may mean two questions in one message ("how long is KYC? and
         the minimum deposit?"): when each sentence alone is answered, by different
@@ -346,8 +342,9 @@ class Decider:
         gets its companions too when every sentence is a question ("how long does a
         payout take, and is there a fee?" asks two things even when one entry leads);
         a story before the question is context, not a second question."""
-        # a story around the questions is context, not one more thing to answer
-        parts = _asked_amid_story(norm.text) or sentences_of(norm.text)
+        # ``asked``: the question sentences when a story surrounds them; the story is
+        # context, not one more thing to answer
+        parts = asked or sentences_of(norm.text)
         if len(parts) < 2:
             return whole
         answered: list[str] = []
