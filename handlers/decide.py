@@ -308,8 +308,9 @@ class Decider:
         return decision
 
     def _flagged(self, norm: Normalised, decision: Decision) -> Decision | None:
-        """The escalation model's second opinion on a message about to be answered: the
-        triage rules let it through, yet it reads like those that needed a person."""
+        """The escalation model's second opinion on a message the triage rules let through,
+        yet reads like those that needed a person: it stops an answer or a clarify, and
+        names the reason of a message escalated for want of a match."""
         model = self._escalation_model
         if model is None or self.settings.escalation_threshold >= 1:
             return None
