@@ -537,6 +537,34 @@ def test_a_wrong_balance_or_a_payment_named_by_its_number_is_a_dispute(
 @pytest.mark.parametrize(
     "text",
     cases(
+        ("en", "payout blocked?? nobody tells me why"),
+        ("pl", "dlaczego zablokowane środki na koncie"),
+        ("ru", "почему у меня заблокирован вывод, всё же подтверждено"),
+        ("de", "wieso eine gesperrte Auszahlung, ich bin doch verifiziert"),
+        ("fr", "pourquoi mon retrait est bloqué alors que tout est validé"),
+    ),
+)
+def test_a_payout_the_casino_blocked_is_a_dispute(triage: Triage, text: str) -> None:
+    """A block is one account's state, whichever word comes first."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "how long is a withdrawal blocked while you check my documents?"),
+        ("ru", "сколько длится верификация перед выводом?"),
+    ),
+)
+def test_a_question_about_how_long_a_payout_waits_is_not_a_dispute(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
         ("en", "is the maximum withdrawal 10000 per week?"),
         ("pl", "czy limit wypłaty to 20000 zł?"),
         ("de", "kann ich 50000 auf einmal auszahlen?"),
@@ -629,6 +657,35 @@ def test_insults_and_scam_accusations_escalate_as_anger(triage: Triage, text: st
     ),
 )
 def test_mild_annoyance_about_verification_time_is_not_anger(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "nobody replies, what a worthless f***ing helpdesk service"),
+        ("en", "sh*t app, froze again"),
+        ("en", "your support is hopeless, still no payout"),
+        ("pl", "beznadziejna obsługa, nikt nie odpisuje"),
+        ("ru", "поддержка у вас никчемная, неделю молчите"),
+        ("de", "euer Kundendienst ist völlig nutzlos"),
+        ("fr", "votre service client est incompétent"),
+    ),
+)
+def test_censored_swearing_and_calling_support_useless_is_anger(triage: Triage, text: str) -> None:
+    """Players mask their swearing ("f***") and insult the service without a swear word."""
+    assert reason_of(triage, text) == "anger"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is support useful for bonus questions too?"),
+        ("en", "does the bonus need x*35 wagering?"),
+        ("fr", "le support est-il disponible la nuit ?"),
+    ),
+)
+def test_asking_about_support_or_an_asterisk_is_not_anger(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) is None
 
 
