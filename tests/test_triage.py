@@ -689,6 +689,71 @@ def test_asking_about_support_or_an_asterisk_is_not_anger(triage: Triage, text: 
     assert reason_of(triage, text) is None
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my debit card got charged on your site without my permission"),
+        ("pl", "ktoś wpłacał z mojej karty bez mojej wiedzy"),
+        ("ru", "с моей карты пополнили счёт без моего ведома"),
+        ("de", "meine Kreditkarte wurde hier ohne meine Zustimmung belastet"),
+        ("fr", "ma carte a servi sur votre site sans mon autorisation"),
+    ),
+)
+def test_a_card_used_without_the_players_knowledge_is_fraud(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my cashout got sent back to my balance, why?"),
+        ("pl", "wypłata wróciła mi na saldo, o co chodzi"),
+        ("ru", "заявку на вывод вернули на баланс без объяснений"),
+        ("de", "die Auszahlung ist einfach aufs Spielerkonto zurückgegangen"),
+        ("fr", "mon retrait est retourné sur mon solde, pourquoi ?"),
+    ),
+)
+def test_a_payout_sent_back_to_the_balance_is_a_dispute(triage: Triage, text: str) -> None:
+    """Only a person can see why this one payout came back."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("de", "das Foto vom Reisepass liegt im Anhang"),
+        ("fr", "je viens de vous envoyer le scan de mon passeport"),
+    ),
+)
+def test_papers_said_to_be_in_this_message_are_documents(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "documents"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("ru", "пусть оператор мне перезвонит, так быстрее"),
+        ("fr", "j'aimerais parler à quelqu'un en chair et en os"),
+    ),
+)
+def test_asking_for_a_callback_or_a_flesh_and_blood_person_is_a_human_request(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "human_request"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "can a withdrawal go back to my balance if I cancel it?"),
+        ("de", "wann wird die Auszahlung aufs Konto überwiesen?"),
+        ("fr", "comment envoyer mes documents ?"),
+    ),
+)
+def test_how_payouts_and_papers_work_is_not_an_escalation(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
 # --- human_request -------------------------------------------------------------------
 
 
