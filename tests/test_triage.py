@@ -734,6 +734,7 @@ def test_papers_said_to_be_in_this_message_are_documents(triage: Triage, text: s
     cases(
         ("ru", "пусть оператор мне перезвонит, так быстрее"),
         ("fr", "j'aimerais parler à quelqu'un en chair et en os"),
+        ("fr", "pouvez-vous me passer un responsable s'il vous plaît"),
     ),
 )
 def test_asking_for_a_callback_or_a_flesh_and_blood_person_is_a_human_request(
@@ -751,6 +752,34 @@ def test_asking_for_a_callback_or_a_flesh_and_blood_person_is_a_human_request(
     ),
 )
 def test_how_payouts_and_papers_work_is_not_an_escalation(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "warning: a fake helpdesk profile DMed me and wants my login and pin"),
+        ("pl", "jakieś konto podszywa się pod wasz support i chce mój kod z sms"),
+        ("ru", "кто-то от вашего имени написал и просит пароль"),
+        ("de", "ein gefälschtes Profil schreibt mir und fragt nach meinem Kennwort"),
+        ("fr", "quelqu'un se fait passer pour le support et demande mon code"),
+    ),
+)
+def test_someone_posing_as_the_casino_and_asking_for_a_password_is_fraud(
+    triage: Triage, text: str
+) -> None:
+    """The player reports phishing: a person must act on the fake account."""
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is that free spins post a fake or real?"),
+        ("en", "the reset form asked for my code, where do I find it?"),
+    ),
+)
+def test_fake_or_code_alone_is_not_fraud(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) is None
 
 
