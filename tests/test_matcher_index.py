@@ -246,3 +246,38 @@ def test_a_terse_titles_answer_says_what_the_entry_covers() -> None:
         ("payouts", "Withdrawal time", "Payouts take up to 3 business days."),
     ]
     assert _top_entry(entries, "promo code not working") == "bonus-missing"
+
+
+VERIFICATION_SIBLINGS = [
+    (
+        "papers",
+        "Which documents do you accept for verification: passport, ID card, selfie?",
+        "A passport or ID card, a selfie holding it and a utility bill.",
+    ),
+    ("check-time", "How long does verification take?", "We check your documents within 24 hours."),
+    ("payouts", "How do I cash out?", "Choose a method in the Cashier."),
+    ("spins", "Where are my free spins?", "Under My Bonuses."),
+]
+
+
+def test_how_long_goes_to_the_sibling_whose_questions_ask_it() -> None:
+    """Two verification entries share their words; a player asking how long names the
+    papers ("ID card", "selfie") that only the documents entry's questions list. The time
+    entry asks how long, so it takes the question (INTENT_MISS_PENALTY); before, the first
+    message went to the documents entry and the second was a clarify question."""
+    assert (
+        _top_entry(
+            VERIFICATION_SIBLINGS, "how many hours until my ID card and selfie are checked?"
+        )
+        == "check-time"
+    )
+    top, runner_up, *_ = _ranked(
+        VERIFICATION_SIBLINGS,
+        "how many days do you usually need to check the passport and selfie people send?",
+    )
+    assert top.entry_id == "check-time"
+    assert runner_up.score < MatchSettings().clarify_ratio * top.score
+    assert (
+        _top_entry(VERIFICATION_SIBLINGS, "which papers do you want, passport or ID card?")
+        == "papers"
+    )
