@@ -20,6 +20,7 @@ import numpy as np
 import Stemmer
 from rapidfuzz import fuzz, process
 
+from faq.function_words import function_word_keys
 from faq.learned_words import LEARNED_WEIGHT, LearnedWords
 from faq.lexicon import Lexicon
 from faq.model import Faq
@@ -67,6 +68,11 @@ escalation, the penalty pushing them under the threshold with no sibling to take
 INTENT_SIBLING_SHARE = 0.6
 """How close an asking sibling must score (as a share of the entry's own similarity) before
 the entry that does not ask loses INTENT_MISS_PENALTY; a far-off sibling takes nothing over."""
+FUNCTION_WORD_SHARE = 0.15
+"""A function word the FAQ uses counts as used by at least this share of its entries (see
+faq.function_words). Leaving each labelled set out: wrong answers 72 -> 69 of 8,928,
+coverage 0.859 -> 0.864 (against the brand-voice FAQ, harbor-heron, 0.695 -> 0.707). 0.25
+and 0.5 answered more (0.867, 0.870) but wrongly too (76 and 87 wrong)."""
 INTENT_BOOST = 1.25
 """On top of CONCEPT_BOOST for the lexicon's ``intents`` (how long, why): in "how long
 until a payout reaches my card?" the question is the time, the card a detail. (1.4 raised
@@ -144,6 +150,7 @@ class Featuriser:
         self._lexicon = lexicon
         self._learned = learned or LearnedWords()
         self._units = frozenset("c:" + unit for unit in lexicon.units)
+        self._function_words = function_word_keys(STEMMER_NAMES)
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
         """Per Latin stemmer: each word's key and features."""
@@ -252,6 +259,9 @@ class Featuriser:
         if not feature.startswith("c:"):
             return 1.0
         return CONCEPT_BOOST * (INTENT_BOOST if feature[2:] in self._lexicon.intents else 1.0)
+
+    def is_function_word(self, feature: str) -> bool:
+        return feature.startswith("w:") and feature[2:] in self._function_words
 
     def is_intent(self, feature: str) -> bool:
         return feature.startswith("c:") and feature[2:] in self._lexicon.intents
@@ -408,6 +418,13 @@ class FaqIndex:
         # "18" in one answer makes an age question point there rather than dilute as unknown.
         document_frequency = np.where(
             np.isin(known_ids, answer_only), either_frequency, document_frequency
+        )
+        # "does" in one entry's question is no sign of that entry (FUNCTION_WORD_SHARE).
+        is_function_word = np.fromiter(map(featuriser.is_function_word, names), bool, width)
+        document_frequency = np.where(
+            is_function_word,
+            np.maximum(document_frequency, FUNCTION_WORD_SHARE * entry_count),
+            document_frequency,
         )
         idf = np.log((entry_count + 1) / (document_frequency + 0.5))
         weight_of = idf * np.fromiter(map(self.featuriser.boost, names), np.float64, width)

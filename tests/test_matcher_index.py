@@ -281,3 +281,39 @@ def test_how_long_goes_to_the_sibling_whose_questions_ask_it() -> None:
         _top_entry(VERIFICATION_SIBLINGS, "which papers do you want, passport or ID card?")
         == "papers"
     )
+
+
+BRAND_VOICE_FAQ = [
+    ("joining", "Who may come aboard, and how long does sign-up take?", "Click Join."),
+    ("stamped", "Papers in the post: when is your pass stamped?", "Within 24 hours."),
+    ("ashore", "Raising the anchor: winnings ashore", "Choose a payout method."),
+    ("gifts", "Gifts on the deck: the welcome package", "100% on a first deposit."),
+    ("spins", "Free spins: where to find them", "Open My Bonuses."),
+    ("races", "Weekend races on the slots", "Opt in on the Tournaments page."),
+    ("limits", "Setting a deposit limit", "Settings > Safer play."),
+    ("pause", "Taking a break or excluding yourself", "Choose a pause in Safer play."),
+    ("key", "Lost your key? Resetting the password", "Click Forgot password."),
+    ("coins", "Loading coins: deposit methods", "Visa, Mastercard and Skrill."),
+]
+
+
+def test_a_function_word_one_entry_happens_to_use_weighs_less_than_a_rare_content_word() -> None:
+    """ "does" sits in one question only, as "anchor" does; weighed by rarity alone it
+    outweighed "verification" in "how long does verification take?" and sent the message
+    to sign-up (FUNCTION_WORD_SHARE). It still weighs something: a message of words the
+    FAQ does not use is likelier about something else."""
+    faq = Faq(
+        entries=tuple(
+            FaqEntry(id=entry_id, questions={"en": (question,)}, answer={"en": answer})
+            for entry_id, question, answer in BRAND_VOICE_FAQ
+        ),
+        languages=("en",),
+    )
+    featuriser = Featuriser(load_lexicon())
+    index = FaqIndex(faq, featuriser)
+    (does,) = featuriser.features(("does",), "en")
+    (anchor,) = featuriser.features(("anchor",), "en")
+    assert featuriser.is_function_word(does) and not featuriser.is_function_word(anchor)
+    weights = index._column_weights
+    does_weight, anchor_weight = (weights[index._columns[name]] for name in (does, anchor))
+    assert 0 < does_weight < anchor_weight
