@@ -7,7 +7,10 @@ German player, and no rule is tied to a particular FAQ entry.
 
 Term syntax (matched on transliterated word keys, so Cyrillic and Latin spellings meet):
 ``word`` exact word, ``stem*`` word prefix, ``two words`` consecutive words,
-``/regex/`` a full-word regular expression.
+``/regex/`` a full-word regular expression, ``word@de`` an exact word only in a text of
+that language (or of none detected): a false friend, such as the German "Land" (a country)
+that an English player writes for money arriving ("when will it land?"), or the French
+"pays" (a country) in "how fast it pays out".
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ MIN_FUZZY_LEN = 5
 MIN_FUZZY_PREFIX_LEN = 6
 MIN_COMPOUND_TAIL = 4
 COMMON_WORDS_FILE = "common_words.txt"
+_LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+_ONE_WORD = re.compile(r"[^\s*/@]+")
 """Beside the lexicon file: everyday words never read as typos (``faq.common_words``)."""
 
 
@@ -37,6 +42,9 @@ class Lexicon:
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
+    in_language: dict[str, dict[str, set[str]]] = field(default_factory=dict)
+    """Word key -> language -> concepts: the ``word@xx`` terms, which one language's
+    texts read as a concept and the others' as an ordinary word."""
     concepts: tuple[str, ...] = ()
     intents: frozenset[str] = frozenset()
     """Concepts that name what a question asks (how long, why) rather than what it is
@@ -76,8 +84,16 @@ class Lexicon:
                 self._typo_prefixes.setdefault((key[0], len(key)), []).append((key, True))
         self._concepts_of_word = lru_cache(maxsize=131072)(self._concepts_of_word_uncached)
 
-    def concepts_of_word(self, key: str) -> frozenset[str]:
-        return self._concepts_of_word(key)
+    def concepts_of_word(self, key: str, lang: str | None = None) -> frozenset[str]:
+        """Concepts of one transliterated word in a text of ``lang`` (None: not known, so
+        every language's ``word@xx`` terms count)."""
+        found = self._concepts_of_word(key)
+        by_language = self.in_language.get(key)
+        if by_language is None:
+            return found
+        if lang is None:
+            return found.union(*by_language.values())
+        return found | by_language.get(lang, frozenset())
 
     def _concepts_of_word_uncached(self, key: str) -> frozenset[str]:
         """Concepts of one transliterated word: exact, then prefix, then one typo away."""
@@ -86,6 +102,8 @@ class Lexicon:
         found = self._known_concepts(key)
         if found or len(key) < MIN_FUZZY_LEN or key in self.plain_words:
             return found
+        if key in self.in_language:
+            return found  # a term of another language is that word, not a typo of a term
         return self._nearest_typo(key)
 
     def typo_of(self, key: str) -> frozenset[str]:
@@ -228,6 +246,9 @@ def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:
         except re.error as exc:
             raise LexiconError(f"{where}: bad pattern {term}: {exc}") from exc
         return
+    if "@" in term:
+        _add_language_term(lexicon, concept, term, where)
+        return
     is_prefix = term.endswith("*")
     words = [ascii_key(w) for w in fold(term.rstrip("*")).split()]
     words = [w for w in words if w]
@@ -241,3 +262,13 @@ def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:
         lexicon.prefixes.setdefault(words[0], set()).add(concept)
     else:
         lexicon.exact.setdefault(words[0], set()).add(concept)
+
+
+def _add_language_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:
+    """``word@xx``: one exact word, a concept only in texts of language ``xx``."""
+    word, _, lang = term.partition("@")
+    if not _LANGUAGE_CODE.fullmatch(lang) or not _ONE_WORD.fullmatch(word):
+        raise LexiconError(
+            f"{where}: '{term}' must be one word and a two-letter language code, as 'land@de'"
+        )
+    lexicon.in_language.setdefault(ascii_key(fold(word)), {}).setdefault(lang, set()).add(concept)

@@ -153,7 +153,7 @@ class Featuriser:
         self._function_words = function_word_keys(STEMMER_NAMES)
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
-        """Per Latin stemmer: each word's key and features."""
+        """Per language: each word's key and features."""
         self.lock = threading.Lock()
         self._feature_ids: dict[str, int] = {}
         self._feature_names: list[str] = []
@@ -175,11 +175,10 @@ class Featuriser:
     def _features_and_keys(
         self, words: tuple[str, ...], lang: str | None
     ) -> tuple[set[str], tuple[str, ...]]:
-        latin_stemmer = STEMMER_NAMES.get(lang or "", "")
-        known = self._words.get(latin_stemmer)
+        known = self._words.get(lang or "")
         if known is None or len(known) >= WORD_FEATURE_CACHE_SIZE:
-            known = self._words[latin_stemmer] = {}
-        infos = [known.get(w) or self._learn(w, latin_stemmer, known) for w in words]
+            known = self._words[lang or ""] = {}
+        infos = [known.get(w) or self._learn(w, lang, known) for w in words]
         if self._units and any(map(str.isdigit, words)):
             infos = self._without_stated_quantities(words, infos)
         keys = tuple([info[0] for info in infos])
@@ -210,11 +209,13 @@ class Featuriser:
         return stated
 
     def _learn(
-        self, word: str, latin_stemmer: str, known: dict[str, _WordFeatures]
+        self, word: str, lang: str | None, known: dict[str, _WordFeatures]
     ) -> _WordFeatures:
-        """A word's concept features, or else its stem: they depend on nothing around it."""
+        """A word's concept features, or else its stem: they depend on nothing around it
+        but the text's language."""
         key = ascii_key(word)
-        concepts = tuple("c:" + c for c in self._lexicon.concepts_of_word(key))
+        concepts = tuple("c:" + c for c in sorted(self._lexicon.concepts_of_word(key, lang)))
+        latin_stemmer = STEMMER_NAMES.get(lang or "", "")
         if concepts or word.isdigit() or len(key) < 2:
             info = _WordFeatures(key, concepts, True)
         else:
