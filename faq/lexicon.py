@@ -31,9 +31,10 @@ MIN_FUZZY_LEN = 5
 MIN_FUZZY_PREFIX_LEN = 6
 MIN_COMPOUND_TAIL = 4
 COMMON_WORDS_FILE = "common_words.txt"
+"""Beside the lexicon file: everyday words never read as typos (``faq.common_words``)."""
 _LANGUAGE_CODE = re.compile(r"[a-z]{2}")
 _ONE_WORD = re.compile(r"[^\s*/@]+")
-"""Beside the lexicon file: everyday words never read as typos (``faq.common_words``)."""
+"""A ``word@xx`` term's word: no space, prefix star, pattern slash or second @."""
 
 
 @dataclass

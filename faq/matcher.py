@@ -330,6 +330,16 @@ def _answer_columns(
     return answer_of[known], columns[known]
 
 
+def _columns_per_entry(
+    entries: np.ndarray, columns: np.ndarray, entry_count: int
+) -> list[set[int]]:
+    """Each entry's set of columns, from parallel arrays of (entry, column) pairs."""
+    per_entry: list[set[int]] = [set() for _ in range(entry_count)]
+    for entry, column in zip(entries.tolist(), columns.tolist(), strict=True):
+        per_entry[entry].add(column)
+    return per_entry
+
+
 def _entries_per_column(entries: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
     """How many distinct entries have each column, from (entry, column) pairs."""
     pairs = np.unique(entries * width + columns)
@@ -470,20 +480,12 @@ class FaqIndex:
             width,
         )
         self._is_topic = np.fromiter(map(featuriser.is_topic, names), bool, width)
-        self._entry_topics: list[set[int]] = [set() for _ in range(entry_count)]
         on_topic = self._is_topic[c_columns]
-        for row, column in zip(
-            c_rows[on_topic].tolist(), c_columns[on_topic].tolist(), strict=True
-        ):
-            self._entry_topics[row].add(column)
+        self._entry_topics = _columns_per_entry(c_rows[on_topic], c_columns[on_topic], entry_count)
         # What each entry's questions (not its answers) ask: how long, why, without what.
         self._is_intent = np.fromiter(map(featuriser.is_intent, names), bool, width)
-        self._entry_intents: list[set[int]] = [set() for _ in range(entry_count)]
         asked = self._is_intent[columns]
-        for entry, column in zip(
-            entry_of_row[asked].tolist(), columns[asked].tolist(), strict=True
-        ):
-            self._entry_intents[entry].add(column)
+        self._entry_intents = _columns_per_entry(entry_of_row[asked], columns[asked], entry_count)
         self._entry_starts = starts
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
