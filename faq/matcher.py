@@ -608,32 +608,33 @@ class FaqIndex:
                 context = features - asked
         return self._query(features, *learned, context)
 
-    def _asking_siblings(
+    def _missing_the_intent(
         self,
         query: list[tuple[int, float]],
         shortlist: list[int],
         topic_weights: list[tuple[int, float]],
         blended: np.ndarray,
-    ) -> dict[int, set[int]]:
-        """Shortlisted entries whose questions ask what the message asks (how long, why…),
-        each with the shortlisted entries that do not ask it yet share a topic the message
-        names with it: its siblings (see INTENT_MISS_PENALTY)."""
+    ) -> set[int]:
+        """Shortlisted entries that lose INTENT_MISS_PENALTY: their questions never ask what
+        the message asks (how long, why…), while a sibling's do: a shortlisted entry whose
+        questions ask it, that shares a topic the message names, and that scores at least
+        INTENT_SIBLING_SHARE of theirs."""
         intents = {column for column, _ in query if self._is_intent[column]}
         if not intents:
-            return {}
+            return set()
         named = {column for column, _ in topic_weights}
-        asking = [e for e in shortlist if not intents.isdisjoint(self._entry_intents[e])]
-        siblings: dict[int, set[int]] = {}
-        for entry in asking:
-            shared = self._entry_topics[entry] & named
-            others = {
-                other
-                for other in shortlist
-                if other not in asking and not shared.isdisjoint(self._entry_topics[other])
-            }
-            if others:
-                siblings[entry] = others
-        return siblings
+        asking = {e for e in shortlist if not intents.isdisjoint(self._entry_intents[e])}
+        losers: set[int] = set()
+        for sibling in asking:
+            shared = self._entry_topics[sibling] & named
+            losers.update(
+                entry
+                for entry in shortlist
+                if entry not in asking
+                and not shared.isdisjoint(self._entry_topics[entry])
+                and blended[sibling] >= INTENT_SIBLING_SHARE * blended[entry]
+            )
+        return losers
 
     def rank(
         self,
@@ -656,17 +657,12 @@ class FaqIndex:
         scored: list[tuple[float, int, int, float]] = []
         topic_weights = [(column, w * w) for column, w in query if self._is_topic[column]]
         topic_total = sum(w for _, w in topic_weights)
-        asking = self._asking_siblings(query, shortlist.tolist(), topic_weights, blended)
+        missing_intent = self._missing_the_intent(
+            query, shortlist.tolist(), topic_weights, blended
+        )
         for entry_index in shortlist.tolist():
             similarity = float(blended[entry_index])
-            if (
-                asking
-                and entry_index not in asking
-                and any(
-                    blended[sibling] >= INTENT_SIBLING_SHARE * similarity and entry_index in others
-                    for sibling, others in asking.items()
-                )
-            ):
+            if entry_index in missing_intent:
                 similarity *= 1 - INTENT_MISS_PENALTY
             if topic_total:
                 named = self._entry_topics[entry_index]
