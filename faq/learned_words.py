@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from faq.labelled_sets import read_set_messages
 from faq.loader import load_faq_dir
 from faq.model import Faq, FaqEntry
 from faq.normalise import ascii_key, normalise, words_of
@@ -214,24 +215,16 @@ def examples_from_sets(
     for directory in directories:
         faq = _faq_of(directory, default_faq)
         entry_concepts = {entry.id: _concepts_of(entry, featuriser) for entry in faq.entries}
-        path = directory / "questions.jsonl"
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                text, kind, lang = item["text"], item["kind"], item.get("lang")
-                gold = item.get("gold")
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a labelled message ({exc})") from None
-            if text in seen or not (kind == "escalate" or gold in entry_concepts):
+        for item in read_set_messages(directory / "questions.jsonl"):
+            text, kind = item.text, item.kind
+            if text in seen or not (kind == "escalate" or item.gold in entry_concepts):
                 continue
             seen.add(text)
             words = normalise(text).words
-            features = featuriser.features(words, lang) | pairs_of(words)
+            features = featuriser.features(words, item.lang) | pairs_of(words)
             # a message that needed a person has no entry: a pair typical of disputes
             # ("still not", "was rejected") must not come to mean a topic
-            concepts = entry_concepts[gold] if kind == "faq" else frozenset()
+            concepts = entry_concepts[item.gold] if kind == "faq" else frozenset()
             examples.append(Example(text, frozenset(features), concepts))
     return examples
 

@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from rapidfuzz.distance import OSA
 
@@ -33,6 +34,16 @@ MIN_COMPOUND_TAIL = 4
 COMMON_WORDS_FILE = "common_words.txt"
 """Beside the lexicon file: everyday words never read as typos (``faq.common_words``)."""
 _LANGUAGE_CODE = re.compile(r"[a-z]{2}")
+
+
+class PhraseHit(NamedTuple):
+    index: int
+    """The word's position in the text."""
+    concept: str
+    whole: bool
+    """The phrase replaces the word's own concepts (``age limit!``)."""
+
+
 _ONE_WORD = re.compile(r"[^\s*/@]+")
 """A ``word@xx`` term's word: no space, prefix star, pattern slash or second @."""
 
@@ -42,6 +53,9 @@ class Lexicon:
     exact: dict[str, set[str]] = field(default_factory=dict)
     prefixes: dict[str, set[str]] = field(default_factory=dict)
     phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    whole_phrases: set[tuple[str, ...]] = field(default_factory=set)
+    """Phrases (``age limit!``) whose words mean something else alone: the phrase's concepts
+    replace its words' own, where an ordinary phrase adds to those of its concept words."""
     patterns: list[tuple[re.Pattern[str], str]] = field(default_factory=list)
     in_language: dict[str, dict[str, set[str]]] = field(default_factory=dict)
     """Word key -> language -> concepts: the ``word@xx`` terms, which one language's
@@ -60,7 +74,7 @@ class Lexicon:
     plain_words: frozenset[str] = frozenset()
     """Words never read as a typo of a term (``stuff`` is not ``staff``): the lexicon's own
     list and the everyday words of ``faq.common_words``."""
-    _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(
+    _phrases_by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str], bool]]] = field(
         default_factory=dict
     )
     _typo_candidates: dict[tuple[str, int], list[tuple[str, bool]]] = field(default_factory=dict)
@@ -73,7 +87,8 @@ class Lexicon:
         """Index phrases by first word and typo candidates by (first letter, length), so a
         message costs hashed lookups, not a scan of the whole lexicon."""
         for phrase, concepts in self.phrases.items():
-            self._phrases_by_first.setdefault(phrase[0], []).append((phrase, frozenset(concepts)))
+            entry = (phrase, frozenset(concepts), phrase in self.whole_phrases)
+            self._phrases_by_first.setdefault(phrase[0], []).append(entry)
         self._phrase_openings = frozenset(phrase[:2] for phrase in self.phrases)
         for key in self.exact:
             if len(key) >= MIN_FUZZY_LEN:
@@ -165,17 +180,18 @@ class Lexicon:
         _, term, is_prefix = best
         return frozenset(self.prefixes[term] if is_prefix else self.exact[term])
 
-    def phrase_concepts(self, keys: tuple[str, ...]) -> list[tuple[int, str]]:
-        """(index of a word, concept) for every word of the lexicon phrases in ``keys``: the
-        phrase explains each of its words, so none of them adds its own stem as well."""
-        hits: list[tuple[int, str]] = []
+    def phrase_concepts(self, keys: tuple[str, ...]) -> list[PhraseHit]:
+        """A hit for every word of the lexicon phrases in ``keys`` and each concept of its
+        phrase: the phrase explains each of its words, so none of them adds its own stem as
+        well (nor, in a whole phrase, its own concepts)."""
+        hits: list[PhraseHit] = []
         if self._phrase_openings.isdisjoint(itertools.pairwise(keys)):
             return hits  # most texts: set operations in C instead of a lookup per word
         for index, key in enumerate(keys):
-            for phrase, concepts in self._phrases_by_first.get(key, ()):
+            for phrase, concepts, whole in self._phrases_by_first.get(key, ()):
                 if keys[index : index + len(phrase)] == phrase:
                     covered = range(index, index + len(phrase))
-                    hits.extend((i, c) for i in covered for c in concepts)
+                    hits.extend(PhraseHit(i, c, whole) for i in covered for c in concepts)
         return hits
 
 
@@ -250,13 +266,19 @@ def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:
     if "@" in term:
         _add_language_term(lexicon, concept, term, where)
         return
+    whole = term.endswith("!")
+    term = term.removesuffix("!")
     is_prefix = term.endswith("*")
     words = [ascii_key(w) for w in fold(term.rstrip("*")).split()]
     words = [w for w in words if w]
     if not words:
         raise LexiconError(f"{where}: empty term for '{concept}'")
+    if whole and (len(words) < 2 or is_prefix):
+        raise LexiconError(f"{where}: '{term}!' - only a phrase of whole words can end in '!'")
     if len(words) > 1:
         lexicon.phrases.setdefault(tuple(words), set()).add(concept)
+        if whole:
+            lexicon.whole_phrases.add(tuple(words))
     elif is_prefix:
         if len(words[0]) < 3:
             raise LexiconError(f"{where}: prefix '{term}' is too short (3 letters at least)")

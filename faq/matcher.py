@@ -186,10 +186,12 @@ class Featuriser:
         if not phrase_hits:
             return set().union(*[info[1] for info in infos]), keys
         features: set[str] = set()
-        features.update("c:" + concept for _, concept in phrase_hits)
-        in_phrase = {index for index, _ in phrase_hits}
+        features.update("c:" + hit.concept for hit in phrase_hits)
+        in_phrase = {hit.index for hit in phrase_hits}
+        in_whole_phrase = {hit.index for hit in phrase_hits if hit.whole}
         for index, info in enumerate(infos):
-            if info.is_concept or index not in in_phrase:  # a phrase explains its words
+            # a phrase explains its words, and a whole phrase their concepts too
+            if index not in in_phrase or (info.is_concept and index not in in_whole_phrase):
                 features.update(info.features)
         return features, keys
 

@@ -122,6 +122,12 @@ class MatchSettings:
     clarify_other_share: float = 0.6
     """...and at most this share as much of what sets the other entry apart. Both chosen
     leaving each labelled set out (``bench/clarify_lead.py``)."""
+    clear_lead_ratio: float = 0.7
+    """A top entry whose runner-up scores at most this share of it leads clearly, and is
+    answered at ``clear_lead_share`` of the threshold: a chatty message dilutes every
+    entry's score alike, so a low top that stands alone is still the one meant."""
+    clear_lead_share: float = 0.95
+    """A share of the threshold rather than a score of its own, so the one knob moves it."""
     foreign_language_bonus: float = 0.1
     """Extra confidence required to answer (in English) a language the FAQ lacks."""
     escalation_threshold: float = 0.7
@@ -450,7 +456,10 @@ class Decider:
                 options=(top.entry_id, runner_up.entry_id),
                 candidates=candidates,
             )
-        if top.score >= threshold:
+        leads_clearly = runner_up is None or (
+            runner_up.score <= settings.clear_lead_ratio * top.score
+        )
+        if top.score >= (threshold * settings.clear_lead_share if leads_clearly else threshold):
             return Decision(
                 DecisionKind.ANSWER, lang, detected, faq_id=top.entry_id, candidates=candidates
             )

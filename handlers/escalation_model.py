@@ -37,6 +37,7 @@ from pathlib import Path
 import numpy as np
 import Stemmer
 
+from faq.labelled_sets import read_set_messages
 from faq.matcher import STEMMER_NAMES, snowball
 from faq.normalise import Normalised, ascii_key, normalise
 from handlers.triage import Triage
@@ -342,18 +343,10 @@ def labelled_messages(question_files: Iterable[Path]) -> list[LabelledMessage]:
     seen: set[str] = set()
     messages = []
     for path in question_files:
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                item = json.loads(line)
-                text, kind = item["text"], item["kind"]
-            except (json.JSONDecodeError, KeyError, TypeError) as exc:
-                raise ValueError(f"{path}:{number}: not a labelled message ({exc})") from None
-            if text in seen:
-                continue
-            seen.add(text)
-            messages.append(LabelledMessage(text, item.get("lang"), kind == "escalate"))
+        for item in read_set_messages(path):
+            if item.text not in seen:
+                seen.add(item.text)
+                messages.append(LabelledMessage(item.text, item.lang, item.kind == "escalate"))
     return messages
 
 

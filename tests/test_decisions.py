@@ -312,3 +312,27 @@ def test_a_conjunction_splits_questions_only_before_its_own_languages_question_w
 ) -> None:
     """The Polish "i" (and) before "can" is the English "I": one question, not two."""
     assert len(sentences_of(text)) == parts
+
+
+@pytest.mark.parametrize(
+    ("text", "clear"),
+    [
+        ("the page where you type your details to join keeps refreshing on me, any idea", True),
+        ("how long until the cash lands in my bank, and what's the most I can take out", False),
+    ],
+)
+def test_a_top_entry_far_ahead_of_the_rest_is_answered_just_under_the_threshold(
+    decision_parts: DecisionParts, decider: Decider, text: str, clear: bool
+) -> None:
+    """Chatty words dilute every entry's score alike: a low top score that stands alone is
+    still the entry meant, while one with a runner-up close behind is no surer for it. The
+    threshold is set just above the message's top score to look at that margin alone."""
+    top, runner_up = decider.decide(text).candidates[:2]
+    assert (runner_up.score <= MatchSettings().clear_lead_ratio * top.score) is clear
+    just_above = MatchSettings(answer_threshold=top.score / 0.97, clarify_ratio=0.99)
+    decision = decision_parts.decider(decider.index.faq, just_above).decide(text)
+    assert decision.kind is (DecisionKind.ANSWER if clear else DecisionKind.ESCALATE)
+    if clear:
+        assert decision.faq_id == top.entry_id
+    else:
+        assert decision.reason == "low_confidence"

@@ -32,7 +32,7 @@ def text_concepts(text: str) -> set[str]:
     """Every concept of a text's words and phrases (the words' own concepts included)."""
     keys = tuple(ascii_key(w) for w in normalise(text).words)
     words = {c for key in keys for c in lexicon().concepts_of_word(key)}
-    return words | {concept for _, concept in lexicon().phrase_concepts(keys)}
+    return words | {hit.concept for hit in lexicon().phrase_concepts(keys)}
 
 
 def assert_each_names(concept: str, *texts: str) -> None:
@@ -332,6 +332,31 @@ def test_a_language_term_must_be_one_word_and_a_language_code(tmp_path: Path, te
     path = tmp_path / "lexicon.yaml"
     path.write_text(f"concepts:\n  country:\n    - country\n    - '{term}'\n", encoding="utf-8")
     with pytest.raises(LexiconError, match=r"lexicon\.yaml:4: .* 'land@de'"):
+        load_lexicon(path)
+
+
+def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
+    """An age limit is no limit a player sets, an identity card no payment card and a
+    driving licence no law; an ordinary phrase ("withdrawal limit") keeps its words'."""
+    featuriser = Featuriser(lexicon())
+
+    def features(text: str, lang: str) -> set[str]:
+        return featuriser.features(normalise(text).words, lang)
+
+    assert "c:age" in features("is there an age limit for playing?", "en")
+    assert "c:limit" not in features("is there an age limit for playing?", "en")
+    assert "c:limit" not in features("jaki jest limit wieku?", "pl")
+    assert "c:payment_method" not in features("ma carte d'identité suffit ?", "fr")
+    assert "c:law" not in features("is a driving licence ok as ID?", "en")
+    assert "c:limit" in features("what is the withdrawal limit per day?", "en")
+    assert "c:limit" in features("can I set a deposit limit?", "en")
+
+
+@pytest.mark.parametrize("term", ["limit!", "age limit*!"])
+def test_only_a_phrase_of_whole_words_can_be_whole(tmp_path: Path, term: str) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(f"concepts:\n  age:\n    - age\n    - '{term}'\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"lexicon\.yaml:4: .* only a phrase of whole words"):
         load_lexicon(path)
 
 
