@@ -44,6 +44,10 @@ class PhraseHit(NamedTuple):
     """The phrase replaces the word's own concepts (``age limit!``)."""
 
 
+NEGATION_CONCEPT = "negation"
+"""The concept of the words ("not", "nie", "не", "nicht", "pas") that the lexicon's
+``negated`` mapping looks behind."""
+
 _ONE_WORD = re.compile(r"[^\s*/@]+")
 """A ``word@xx`` term's word: no space, prefix star, pattern slash or second @."""
 
@@ -69,6 +73,9 @@ class Lexicon:
     entry that never names one the message names is a worse fit for it (see
     ``faq.matcher.TOPIC_MISS_PENALTY``)."""
     units: frozenset[str] = frozenset()
+    negated: dict[str, str] = field(default_factory=dict)
+    """Concept -> what it means right after a ``NEGATION_CONCEPT`` word: an arrival denied
+    ("didn't receive") is something missing (see ``faq.matcher.Featuriser``)."""
     """Concepts that state a quantity right after a number ("17 euro") instead of naming
     what a message is about (see ``faq.matcher.Featuriser``)."""
     plain_words: frozenset[str] = frozenset()
@@ -215,6 +222,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)
     lexicon.units = _concept_list(document, "units", concepts, path)
+    lexicon.negated = _negated(document, concepts, path)
     lexicon.plain_words = _plain_words(document, path) | load_common_words(
         path.with_name(COMMON_WORDS_FILE)
     )
@@ -245,6 +253,20 @@ def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) 
             where = f"{path}:{line_of(names, index)}"
             raise LexiconError(f"{where}: '{name}' in {key} is not a concept")
     return frozenset(str(name) for name in names)
+
+
+def _negated(document: LineDict, concepts: LineDict, path: Path) -> dict[str, str]:
+    negated = document.get("negated", LineDict())
+    if not isinstance(negated, LineDict):
+        raise LexiconError(f"{path}:{line_of(document, 'negated')}: 'negated' needs a mapping")
+    if negated and NEGATION_CONCEPT not in concepts:
+        where = f"{path}:{line_of(document, 'negated')}"
+        raise LexiconError(f"{where}: 'negated' needs a '{NEGATION_CONCEPT}' concept")
+    for said, meant in negated.items():
+        if str(said) not in concepts or str(meant) not in concepts:
+            where = f"{path}:{line_of(negated, said)}"
+            raise LexiconError(f"{where}: '{said}: {meant}' in negated must name two concepts")
+    return {str(said): str(meant) for said, meant in negated.items()}
 
 
 def _plain_words(document: LineDict, path: Path) -> frozenset[str]:

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from faq.function_words import function_word_keys
 from faq.learned_words import LEARNED_WEIGHT, LearnedWords
-from faq.lexicon import Lexicon
+from faq.lexicon import NEGATION_CONCEPT, Lexicon
 from faq.model import Faq
 from faq.normalise import Normalised, ascii_key, words_of
 from faq.vocabulary import LanguageVocabulary
@@ -78,6 +78,8 @@ INTENT_BOOST = 1.25
 until a payout reaches my card?" the question is the time, the card a detail. (1.4 raised
 coverage on the read sets by 0.3 points, but on five fresh unread sets it only traded one
 message for another: kept at 1.25.)"""
+NEGATION_REACH = 3
+"""A negation reaches this many words ahead ("didn't get the bonus": "didn", "t", "get")."""
 FUZZY_SHORTLIST = 6
 FAQ_TEXT_CACHE_SIZE = 200_000
 WORD_FEATURE_CACHE_SIZE = 200_000
@@ -150,6 +152,8 @@ class Featuriser:
         self._lexicon = lexicon
         self._learned = learned or LearnedWords()
         self._units = frozenset("c:" + unit for unit in lexicon.units)
+        self._negation = "c:" + NEGATION_CONCEPT if lexicon.negated else ""
+        self._negated = {"c:" + said: "c:" + meant for said, meant in lexicon.negated.items()}
         self._function_words = function_word_keys(STEMMER_NAMES)
         self._faq_text_cache: dict[tuple[str, str], tuple[tuple[int, ...], str]] = {}
         self._words: dict[str, dict[str, _WordFeatures]] = {}
@@ -182,9 +186,15 @@ class Featuriser:
         if self._units and any(map(str.isdigit, words)):
             infos = self._without_stated_quantities(words, infos)
         keys = tuple([info[0] for info in infos])
+        features = self._with_phrases(infos, keys)
+        if self._negation in features:
+            features.update(self._negated_concepts(infos))
+        return features, keys
+
+    def _with_phrases(self, infos: list[_WordFeatures], keys: tuple[str, ...]) -> set[str]:
         phrase_hits = self._lexicon.phrase_concepts(keys)
         if not phrase_hits:
-            return set().union(*[info[1] for info in infos]), keys
+            return set().union(*[info[1] for info in infos])
         features: set[str] = set()
         features.update("c:" + hit.concept for hit in phrase_hits)
         in_phrase = {hit.index for hit in phrase_hits}
@@ -193,7 +203,17 @@ class Featuriser:
             # a phrase explains its words, and a whole phrase their concepts too
             if index not in in_phrase or (info.is_concept and index not in in_whole_phrase):
                 features.update(info.features)
-        return features, keys
+        return features
+
+    def _negated_concepts(self, infos: list[_WordFeatures]) -> set[str]:
+        """What a concept means when a negation comes just before it (the lexicon's
+        ``negated``): "didn't receive", "nie doszły", "pas reçu" say something is missing."""
+        found: set[str] = set()
+        for index, info in enumerate(infos):
+            if self._negation in info.features:
+                for later in infos[index + 1 : index + 1 + NEGATION_REACH]:
+                    found.update(self._negated[f] for f in later.features if f in self._negated)
+        return found
 
     def _without_stated_quantities(
         self, words: tuple[str, ...], infos: list[_WordFeatures]

@@ -360,6 +360,46 @@ def test_only_a_phrase_of_whole_words_can_be_whole(tmp_path: Path, term: str) ->
         load_lexicon(path)
 
 
+def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None:
+    """ "Not received" is what a missing-payment entry says, in whatever words; an arrival
+    that is merely asked about, or a negation far from it, is not."""
+    featuriser = Featuriser(lexicon())
+
+    def features(text: str, lang: str) -> set[str]:
+        return featuriser.features(normalise(text).words, lang)
+
+    for text, lang in [
+        ("the cashback still hasn't been received", "en"),
+        ("free spins didnt get credited", "en"),
+        ("przelew nie dotarł do kasyna", "pl"),
+        ("кэшбэк так и не пришёл", "ru"),
+        ("der Bonus ist nicht angekommen", "de"),
+        ("je n'ai toujours pas reçu mes tours gratuits", "fr"),
+    ]:
+        assert "c:missing" in features(text, lang), text
+    assert "c:missing" not in features("when will the cashback be received?", "en")
+    assert "c:missing" not in features("no rush, but has it been received?", "en")
+
+
+@pytest.mark.parametrize(
+    ("negated", "complaint"),
+    [("credited: lost", "must name two concepts"), ("[credited]", "needs a mapping")],
+)
+def test_negated_names_two_concepts_and_errors_give_the_line(
+    tmp_path: Path, negated: str, complaint: str
+) -> None:
+    path = tmp_path / "lexicon.yaml"
+    path.write_text(
+        "concepts:\n  negation: [not]\n  credited: [received]\n  missing: [gone]\n"
+        f"negated:\n  {negated}\n"
+        if ":" in negated
+        else f"concepts:\n  negation: [not]\n  credited: [received]\nnegated: {negated}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(LexiconError, match=rf"lexicon\.yaml:\d+: .*{complaint}"):
+        load_lexicon(path)
+
+
 # ------------------------------------------------------------------ the file itself
 
 
