@@ -377,6 +377,12 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
         ("je n'ai toujours pas reçu mes tours gratuits", "fr"),
     ]:
         assert "c:missing" in features(text, lang), text
+    for text, lang in [
+        ("topped up via revolut and nothing has been credited", "en"),
+        ("nichts angekommen seit gestern", "de"),
+        ("ничего не зачислилось", "ru"),
+    ]:
+        assert "c:missing" in features(text, lang), text
     assert "c:missing" not in features("when will the cashback be received?", "en")
     assert "c:missing" not in features("no rush, but has it been received?", "en")
 
@@ -398,6 +404,12 @@ def test_negated_names_two_concepts_and_errors_give_the_line(
     )
     with pytest.raises(LexiconError, match=rf"lexicon\.yaml:\d+: .*{complaint}"):
         load_lexicon(path)
+
+
+def test_payment_apps_and_nationalities_name_their_concepts() -> None:
+    assert_each_names("payment_method", "can I pay with venmo", "cashapp?", "cash app ok?")
+    assert "c:money" not in Featuriser(lexicon()).features(("cash", "app"), "en")
+    assert_each_names("country", "can aussies join", "are irish players accepted", "brits?")
 
 
 # ------------------------------------------------------------------ the file itself
