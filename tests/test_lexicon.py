@@ -346,6 +346,8 @@ def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
     assert "c:age" in features("is there an age limit for playing?", "en")
     assert "c:limit" not in features("is there an age limit for playing?", "en")
     assert "c:limit" not in features("jaki jest limit wieku?", "pl")
+    assert "c:minimum" not in features("what's the minimum age to sign up?", "en")
+    assert "c:age" in features("what's the minimum age to sign up?", "en")
     assert "c:payment_method" not in features("ma carte d'identité suffit ?", "fr")
     assert "c:law" not in features("is a driving licence ok as ID?", "en")
     assert "c:limit" in features("what is the withdrawal limit per day?", "en")
@@ -448,7 +450,7 @@ def test_hyphenated_terms_are_written_as_phrases() -> None:
 def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are looked up by their first word at every position of a message, so the
     # cost grows with phrases sharing a first word; keep the list a curated few hundred.
-    assert len(lexicon().phrases) <= 260
+    assert len(lexicon().phrases) <= 270
     assert len(lexicon().patterns) <= 5
 
 
