@@ -73,11 +73,11 @@ class Lexicon:
     entry that never names one the message names is a worse fit for it (see
     ``faq.matcher.TOPIC_MISS_PENALTY``)."""
     units: frozenset[str] = frozenset()
+    """Concepts that state a quantity right after a number ("17 euro") instead of naming
+    what a message is about (see ``faq.matcher.Featuriser``)."""
     negated: dict[str, str] = field(default_factory=dict)
     """Concept -> what it means right after a ``NEGATION_CONCEPT`` word: an arrival denied
     ("didn't receive") is something missing (see ``faq.matcher.Featuriser``)."""
-    """Concepts that state a quantity right after a number ("17 euro") instead of naming
-    what a message is about (see ``faq.matcher.Featuriser``)."""
     plain_words: frozenset[str] = frozenset()
     """Words never read as a typo of a term (``stuff`` is not ``staff``): the lexicon's own
     list and the everyday words of ``faq.common_words``."""
