@@ -216,16 +216,15 @@ def examples_from_sets(
         faq = _faq_of(directory, default_faq)
         entry_concepts = {entry.id: _concepts_of(entry, featuriser) for entry in faq.entries}
         for item in read_set_messages(directory / "questions.jsonl"):
-            text, kind = item.text, item.kind
-            if text in seen or not (kind == "escalate" or item.gold in entry_concepts):
+            if item.text in seen or not (item.kind == "escalate" or item.gold in entry_concepts):
                 continue
-            seen.add(text)
-            words = normalise(text).words
+            seen.add(item.text)
+            words = normalise(item.text).words
             features = featuriser.features(words, item.lang) | pairs_of(words)
             # a message that needed a person has no entry: a pair typical of disputes
             # ("still not", "was rejected") must not come to mean a topic
-            concepts = entry_concepts[item.gold] if kind == "faq" else frozenset()
-            examples.append(Example(text, frozenset(features), concepts))
+            concepts = entry_concepts[item.gold] if item.kind == "faq" else frozenset()
+            examples.append(Example(item.text, frozenset(features), concepts))
     return examples
 
 

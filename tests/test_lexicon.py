@@ -390,21 +390,24 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
 
 
 @pytest.mark.parametrize(
-    ("negated", "complaint"),
-    [("credited: lost", "must name two concepts"), ("[credited]", "needs a mapping")],
+    ("concepts", "negated", "complaint"),
+    [
+        (
+            "negation: [not]",
+            "negated:\n  credited: lost\n",
+            r":6: 'credited: lost' .* two concepts",
+        ),
+        ("negation: [not]", "negated: [credited]\n", r":5: 'negated' needs a mapping"),
+        ("absent: [not]", "negated:\n  credited: missing\n", r":5: .* needs a 'negation' concept"),
+    ],
 )
 def test_negated_names_two_concepts_and_errors_give_the_line(
-    tmp_path: Path, negated: str, complaint: str
+    tmp_path: Path, concepts: str, negated: str, complaint: str
 ) -> None:
     path = tmp_path / "lexicon.yaml"
-    path.write_text(
-        "concepts:\n  negation: [not]\n  credited: [received]\n  missing: [gone]\n"
-        f"negated:\n  {negated}\n"
-        if ":" in negated
-        else f"concepts:\n  negation: [not]\n  credited: [received]\nnegated: {negated}\n",
-        encoding="utf-8",
-    )
-    with pytest.raises(LexiconError, match=rf"lexicon\.yaml:\d+: .*{complaint}"):
+    head = f"concepts:\n  {concepts}\n  credited: [received]\n  missing: [gone]\n"
+    path.write_text(head + negated, encoding="utf-8")
+    with pytest.raises(LexiconError, match=rf"lexicon\.yaml{complaint}"):
         load_lexicon(path)
 
 
