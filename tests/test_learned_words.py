@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -225,10 +226,17 @@ def test_a_chatty_question_in_words_the_faq_never_uses_is_answered(
 ) -> None:
     faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
     assert faq is not None
-    decision = decision_parts.decider(faq).decide(
-        "so i wanna get my winnings out, what ways are there"
+    # "thing", "one time deal": words no entry uses. (Until the 37th set, this test asked
+    # "so i wanna get my winnings out, what ways are there", answered only thanks to what
+    # "wanna" had happened to learn; it is now offered as a choice of two withdrawal entries.)
+    message = "is the id thing a one time deal or every cashout?"
+    decision = decision_parts.decider(faq).decide(message)
+    assert (decision.kind, decision.faq_id) == (
+        DecisionKind.ANSWER,
+        "withdrawal-first-verification",
     )
-    assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "withdrawal-methods-limits")
+    without_table = replace(decision_parts, featuriser=Featuriser(decision_parts.lexicon))
+    assert without_table.decider(faq).decide(message).kind is not DecisionKind.ANSWER
 
 
 def _labelled_set(directory: Path) -> Path:

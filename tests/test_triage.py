@@ -345,6 +345,68 @@ def test_a_payment_named_by_its_amount_and_date_or_id_is_a_dispute(
 @pytest.mark.parametrize(
     "text",
     cases(
+        ("en", "my cashout from 2 october is still pending, what is going on"),
+        ("pl", "wypłata z 7.11 nadal nie doszła na konto"),
+        ("ru", "вывод от 3.10 висит, что случилось?"),
+        ("de", "die Auszahlung vom 5.10. ist immer noch nicht da"),
+        ("fr", "mon retrait du 8 octobre est toujours bloqué"),
+    ),
+)
+def test_a_payout_of_a_named_day_still_missing_is_a_dispute(triage: Triage, text: str) -> None:
+    """The date names one transaction even without its amount: only a person can look it
+    up."""
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("sent 0.02 btc, txid 4be1c09a77, balance unchanged", "account_dispute"),
+        ("депозит в usdt, хэш транзакции: 0x51ac0e9d2f, где деньги?", "account_dispute"),
+        ("what is a txid and where do I find it?", None),
+        ("do you take usdt on trc20?", None),
+    ],
+)
+def test_a_crypto_payment_named_by_its_hash_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "if I request a withdrawal on 23.12, will it arrive before new year?"),
+        ("en", "is the deposit bonus still running until 31.12?"),
+        ("pl", "czy wypłaty 24.12 są normalnie realizowane?"),
+        ("ru", "будут ли выплаты 31.12 или после праздников?"),
+        ("de", "werden Auszahlungen am 24.12. noch bearbeitet?"),
+        ("fr", "les retraits du 25 décembre sont-ils traités ?"),
+    ),
+)
+def test_a_question_about_payouts_on_a_date_is_not_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "there is a charge from you on my card but I never even had an account"),
+        ("pl", "pobrano mi z karty płatność dla was, a nie mam u was konta"),
+        ("ru", "с карты сняли оплату в ваш клуб, хотя я не регистрировался"),
+        ("de", "Abbuchung von euch auf meiner Karte, ich habe gar kein Konto bei euch"),
+        ("fr", "un prélèvement de votre part alors que je ne me suis jamais inscrit"),
+    ),
+)
+def test_a_charge_from_a_casino_the_player_never_joined_is_fraud(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
         ("en", "does the 1000 € tournament start at 20:00?"),
         ("en", "my balance shows 0.00 after a 20 eur deposit, is that normal?"),
         ("de", "gilt der 10 € Mindestbetrag auch am Wochenende?"),
