@@ -218,6 +218,9 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
             raise LexiconError(f"{path}:{line_of(concepts, concept)}: '{concept}' needs a list")
         for index, term in enumerate(terms):
             where = f"{path}:{line_of(terms, index)}"
+            if isinstance(term, bool):
+                # YAML reads a bare no, yes, on or off as true/false: the word was lost
+                raise LexiconError(f"{where}: '{concept}' has a yes/no value; quote the word")
             _add_term(lexicon, str(concept), str(term).strip(), where)
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)

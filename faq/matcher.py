@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 
 from faq.function_words import function_word_keys
 from faq.learned_words import LEARNED_WEIGHT, LearnedWords
-from faq.lexicon import NEGATION_CONCEPT, Lexicon
+from faq.lexicon import NEGATION_CONCEPT, Lexicon, PhraseHit
 from faq.model import Faq
 from faq.normalise import Normalised, ascii_key, words_of
 from faq.vocabulary import LanguageVocabulary
@@ -84,6 +84,8 @@ coverage on the read sets by 0.3 points, but on five fresh unread sets it only t
 message for another: kept at 1.25.)"""
 NEGATION_REACH = 3
 """A negation reaches this many words ahead ("didn't get the bonus": "didn", "t", "get")."""
+NEGATION_BACK_REACH = 1
+"""...and this many back: "der Bonus kam nicht an", "got nothing"."""
 FUZZY_SHORTLIST = 6
 FAQ_TEXT_CACHE_SIZE = 200_000
 WORD_FEATURE_CACHE_SIZE = 200_000
@@ -190,13 +192,13 @@ class Featuriser:
         if self._units and any(map(str.isdigit, words)):
             infos = self._without_stated_quantities(words, infos)
         keys = tuple([info[0] for info in infos])
-        features = self._with_phrases(infos, keys)
+        phrase_hits = self._lexicon.phrase_concepts(keys)
+        features = self._with_phrases(infos, phrase_hits)
         if self._negation in features:
-            features.update(self._negated_concepts(infos))
+            features.update(self._negated_concepts(infos, phrase_hits))
         return features, keys
 
-    def _with_phrases(self, infos: list[_WordFeatures], keys: tuple[str, ...]) -> set[str]:
-        phrase_hits = self._lexicon.phrase_concepts(keys)
+    def _with_phrases(self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]) -> set[str]:
         if not phrase_hits:
             return set().union(*[info[1] for info in infos])
         features: set[str] = set()
@@ -209,14 +211,23 @@ class Featuriser:
                 features.update(info.features)
         return features
 
-    def _negated_concepts(self, infos: list[_WordFeatures]) -> set[str]:
+    def _negated_concepts(
+        self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]
+    ) -> set[str]:
         """What a concept means when a negation comes just before it (the lexicon's
-        ``negated``): "didn't receive", "nie doszły", "pas reçu" say something is missing."""
+        ``negated``): "didn't receive", "nie doszły", "pas reçu" say something is missing,
+        and so does a phrase's concept ("didnt show up")."""
+        named_at = [set(info.features) for info in infos]
+        for hit in phrase_hits:
+            named_at[hit.index].add("c:" + hit.concept)
         found: set[str] = set()
         for index, info in enumerate(infos):
             if self._negation in info.features:
-                for later in infos[index + 1 : index + 1 + NEGATION_REACH]:
-                    found.update(self._negated[f] for f in later.features if f in self._negated)
+                start = max(index - NEGATION_BACK_REACH, 0)
+                for near in (
+                    named_at[start:index] + named_at[index + 1 : index + 1 + NEGATION_REACH]
+                ):
+                    found.update(self._negated[f] for f in near if f in self._negated)
         return found
 
     def _without_stated_quantities(

@@ -335,6 +335,17 @@ def test_a_language_term_must_be_one_word_and_a_language_code(tmp_path: Path, te
         load_lexicon(path)
 
 
+def test_a_bare_no_read_as_a_yes_no_value_is_an_error_with_the_line(tmp_path: Path) -> None:
+    """YAML reads a bare ``no`` as false: the negation list silently lost "no" (and gained
+    "false") until the loader refused it."""
+    path = tmp_path / "lexicon.yaml"
+    path.write_text("concepts:\n  negation:\n    - not\n    - no\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"lexicon\.yaml:4: 'negation' has a yes/no value"):
+        load_lexicon(path)
+    path.write_text("concepts:\n  negation:\n    - not\n    - 'no'\n", encoding="utf-8")
+    assert load_lexicon(path).concepts_of_word("no") == {"negation"}
+
+
 def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
     """An age limit is no limit a player sets, an identity card no payment card and a
     driving licence no law; an ordinary phrase ("withdrawal limit") keeps its words'."""
@@ -383,6 +394,12 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
         ("topped up via revolut and nothing has been credited", "en"),
         ("nichts angekommen seit gestern", "de"),
         ("ничего не зачислилось", "ru"),
+        # a bare "no", and an arrival a phrase names ("show up")
+        ("made a deposit, no reload bonus showed up", "en"),
+        ("the cashback didnt show up", "en"),
+        # a negation just after the arrival
+        ("der Bonus kam nicht an", "de"),
+        ("topped up and got nothing", "en"),
     ]:
         assert "c:missing" in features(text, lang), text
     assert "c:missing" not in features("when will the cashback be received?", "en")
