@@ -335,6 +335,19 @@ def test_a_language_term_must_be_one_word_and_a_language_code(tmp_path: Path, te
         load_lexicon(path)
 
 
+def test_getting_winnings_out_in_the_players_words_is_a_withdrawal() -> None:
+    """After a deposit story ("paid in with paysafecard") the question is how the money
+    comes out: said this way it must name the withdrawal, or the deposit entry wins."""
+    featuriser = Featuriser(lexicon())
+    for text, lang in [
+        ("wie krieg ich meinen Gewinn raus?", "de"),
+        ("comment je récupère mes gains ?", "fr"),
+        ("je récupère mes sous comment ?", "fr"),
+        ("can I have my winnings sent to my bank?", "en"),
+    ]:
+        assert "c:withdrawal" in featuriser.features(normalise(text).words, lang), text
+
+
 def test_a_bare_no_read_as_a_yes_no_value_is_an_error_with_the_line(tmp_path: Path) -> None:
     """YAML reads a bare ``no`` as false: the negation list silently lost "no" (and gained
     "false") until the loader refused it."""
