@@ -374,6 +374,9 @@ def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
     assert "c:age" in features("what's the minimum age to sign up?", "en")
     assert "c:payment_method" not in features("ma carte d'identité suffit ?", "fr")
     assert "c:law" not in features("is a driving licence ok as ID?", "en")
+    assert "c:pending" not in features("dowód wystarczy czy trzeba coś jeszcze?", "pl")
+    assert "c:other" in features("паспорт подойдет или еще что-то?", "ru")
+    assert "c:pending" in features("weryfikacja jeszcze trwa?", "pl")
     assert "c:limit" in features("what is the withdrawal limit per day?", "en")
     assert "c:limit" in features("can I set a deposit limit?", "en")
 
