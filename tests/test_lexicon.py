@@ -377,6 +377,8 @@ def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
     assert "c:pending" not in features("dowód wystarczy czy trzeba coś jeszcze?", "pl")
     assert "c:other" in features("паспорт подойдет или еще что-то?", "ru")
     assert "c:pending" in features("weryfikacja jeszcze trwa?", "pl")
+    assert "c:code" not in features("le formulaire bloque sur le code postal", "fr")
+    assert "c:email" not in features("форма не принимает почтовый индекс", "ru")
     assert "c:limit" in features("what is the withdrawal limit per day?", "en")
     assert "c:limit" in features("can I set a deposit limit?", "en")
 
@@ -486,7 +488,7 @@ def test_hyphenated_terms_are_written_as_phrases() -> None:
 def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are looked up by their first word at every position of a message, so the
     # cost grows with phrases sharing a first word; keep the list a curated few hundred.
-    assert len(lexicon().phrases) <= 300
+    assert len(lexicon().phrases) <= 320
     assert len(lexicon().patterns) <= 5
 
 
