@@ -218,10 +218,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
             raise LexiconError(f"{path}:{line_of(concepts, concept)}: '{concept}' needs a list")
         for index, term in enumerate(terms):
             where = f"{path}:{line_of(terms, index)}"
-            if isinstance(term, bool):
-                # YAML reads a bare no, yes, on or off as true/false: the word was lost
-                raise LexiconError(f"{where}: '{concept}' has a yes/no value; quote the word")
-            _add_term(lexicon, str(concept), str(term).strip(), where)
+            _add_term(lexicon, str(concept), _word(term, str(concept), where), where)
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)
     lexicon.units = _concept_list(document, "units", concepts, path)
@@ -278,7 +275,18 @@ def _plain_words(document: LineDict, path: Path) -> frozenset[str]:
         raise LexiconError(
             f"{path}:{line_of(document, 'plain_words')}: 'plain_words' needs a list"
         )
-    return frozenset(ascii_key(fold(str(word))) for word in words)
+    return frozenset(
+        ascii_key(fold(_word(word, "plain_words", f"{path}:{line_of(words, index)}")))
+        for index, word in enumerate(words)
+    )
+
+
+def _word(value: object, listed_in: str, where: str) -> str:
+    """A list item as the word it was written as. YAML reads a bare no, yes, on or off as
+    true/false, and the word is lost ("no" had silently left the negations)."""
+    if isinstance(value, bool):
+        raise LexiconError(f"{where}: '{listed_in}' has a yes/no value; quote the word")
+    return str(value).strip()
 
 
 def _add_term(lexicon: Lexicon, concept: str, term: str, where: str) -> None:

@@ -357,6 +357,9 @@ def test_a_bare_no_read_as_a_yes_no_value_is_an_error_with_the_line(tmp_path: Pa
         load_lexicon(path)
     path.write_text("concepts:\n  negation:\n    - not\n    - 'no'\n", encoding="utf-8")
     assert load_lexicon(path).concepts_of_word("no") == {"negation"}
+    path.write_text("plain_words:\n  - stuff\n  - off\nconcepts:\n  a: [b]\n", encoding="utf-8")
+    with pytest.raises(LexiconError, match=r"lexicon\.yaml:3: 'plain_words' has a yes/no value"):
+        load_lexicon(path)
 
 
 def test_a_whole_phrase_replaces_what_its_words_mean_alone() -> None:
