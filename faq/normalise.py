@@ -14,6 +14,8 @@ from functools import lru_cache
 
 from anyascii import anyascii
 
+from faq.keyboard_layout import from_wrong_layout
+
 # Bidi overrides/isolates, zero-width characters, BOM: invisible, used to spoof or to break rules.
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -160,6 +162,8 @@ def ascii_text_of(words: tuple[str, ...]) -> str:
 
 def normalise(raw: str) -> Normalised:
     text = visible_text(raw)
+    if (switched := from_wrong_layout(text)) is not None and not _URL.search(text):
+        text = switched  # "gfhjkm yt gjl[jlbn": Russian typed on the Latin layout
     urls = tuple(_URL.findall(text)) if _may_hold_url(text) else ()
     mentions = tuple(m[1:] for m in _MENTION.findall(text)) if "@" in text else ()
     unlinked = without_links(text)

@@ -37,12 +37,19 @@ _CONJUNCTIONS = {
     "ru": "и|а",
     "fr": "et",
 }
+_CONTRASTS = {"en": "but", "de": "aber", "pl": "ale", "ru": "но", "fr": "mais"}
 _SENTENCE_END = re.compile(
     r"(?<=[?!.;])\s+|\n+"
     # "…, and how long does it take?": a conjunction opening a second question, each with
     # its own language's question words (the Polish "i" before "can" is the English "I")
     + "".join(
         rf"|(?i:\s*[,;]?\s+(?:{_CONJUNCTIONS[lang]})\s+(?=(?:{words})\b))"
+        for lang, words in _QUESTION_WORDS.items()
+    )
+    # "got the welcome bonus fine, but where are the spins?": what comes before the "but"
+    # is told, not asked (even typed "fine,but where")
+    + "".join(
+        rf"|(?i:(?:\s*[,;]\s*|\s+)(?:{_CONTRASTS[lang]})\s+(?=(?:{words})\b))"
         for lang, words in _QUESTION_WORDS.items()
     )
 )

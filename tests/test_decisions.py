@@ -315,6 +315,31 @@ def test_a_conjunction_splits_questions_only_before_its_own_languages_question_w
 
 
 @pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        (
+            "the welcome bonus came through fine but where do I find the free spins",
+            "where do I find the free spins",
+        ),
+        ("depo poszło ok, ale gdzie są moje darmowe spiny?", "gdzie są moje darmowe spiny?"),
+        ("бонус получил, но где фриспины?", "где фриспины?"),
+        ("Willkommensbonus hab ich,aber wo sind die Freispiele?", "wo sind die Freispiele?"),
+        ("le bonus est là mais où sont les tours gratuits ?", "où sont les tours gratuits ?"),
+    ],
+)
+def test_what_comes_before_a_but_is_told_not_asked(text: str, asked: str) -> None:
+    """ "Got the bonus fine, but where are the spins?" asks about the spins alone."""
+    assert sentences_of(text)[-1] == asked
+
+
+def test_a_question_after_a_but_is_answered_for_itself(decider: Decider) -> None:
+    decision = decider.decide(
+        "the welcome bonus came through fine but where do I find the free spins"
+    )
+    assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "free-spins")
+
+
+@pytest.mark.parametrize(
     ("text", "clear"),
     [
         ("the page where you type your details to join keeps refreshing on me, any idea", True),

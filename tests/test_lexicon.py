@@ -490,8 +490,9 @@ def test_hyphenated_terms_are_written_as_phrases() -> None:
 
 def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are looked up by their first word at every position of a message, so the
-    # cost grows with phrases sharing a first word; keep the list a curated few hundred.
-    assert len(lexicon().phrases) <= 320
+    # cost grows with phrases sharing a first word; keep the list a curated few hundred
+    # (at 388 phrases bench/decide_speed.py gave p50 296 µs, p99 506 µs, as at 305).
+    assert len(lexicon().phrases) <= 400
     assert len(lexicon().patterns) <= 5
 
 

@@ -361,6 +361,42 @@ def test_a_payout_of_a_named_day_still_missing_is_a_dispute(triage: Triage, text
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
+        ("payout 340 gone", "account_dispute"),
+        ("my bonus balance dropped from 120 to zero, I did not play", "account_dispute"),
+        ("wypłata 120 zniknęła z konta", "account_dispute"),
+        ("депозит 700 пропал", "account_dispute"),
+        ("Einzahlung 45 einfach weg", "account_dispute"),
+        ("mon dépôt de 60 a disparu", "account_dispute"),
+        ("deposited 20 min ago, the money is gone from skrill, balance 0", None),
+        ("is the 10 minimum deposit gone now?", None),
+        ("what if my payout of 50 is gone?", None),
+    ],
+)
+def test_a_payment_said_gone_with_its_amount_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Terse as it is, the number names the player's own money even without a currency;
+    minutes, minimums and what-ifs name none."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "any news on ticket 48-2210? still nothing"),
+        ("pl", "co z moim zgłoszeniem nr 12-4471?"),
+        ("ru", "что с заявкой 31-5520, неделю жду"),
+        ("de", "wie ist der Stand bei Anfrage 77-1290?"),
+        ("fr", "ma demande 20-4410 est toujours en attente"),
+    ),
+)
+def test_a_request_named_by_a_hyphenated_reference_is_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
         ("sent 0.02 btc, txid 4be1c09a77, balance unchanged", "account_dispute"),
         ("депозит в usdt, хэш транзакции: 0x51ac0e9d2f, где деньги?", "account_dispute"),
         ("what is a txid and where do I find it?", None),
@@ -459,6 +495,22 @@ def test_player_saying_documents_were_sent_escalates_as_documents(
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("adjunto la foto de mi DNI por ambos lados", "documents"),
+        ("vi invio la foto del passaporto", "documents"),
+        ("segue o comprovativo de morada em anexo", "documents"),
+        ("¿qué documentos necesito para verificar?", None),
+        ("quanto tempo demora a verificação? enviei os documentos ontem", None),
+    ],
+)
+def test_papers_handed_over_in_languages_the_faq_lacks_are_documents(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
     "text",
     cases(
         ("en", "what documents do you need for verification?"),
@@ -496,6 +548,25 @@ def test_asking_how_long_the_check_of_papers_sent_earlier_takes_is_not_documents
 ) -> None:
     """The papers went in through the site days ago; the player asks about the wait
     (verification-time), and nothing is handed to support in this chat."""
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "uploaded my passport on monday, it still shows pending - is that normal?"),
+        ("en", "submitted my docs yesterday, where can I see if they're approved yet?"),
+        ("pl", "wgrałem dowód w środę, gdzie sprawdzę czy już zweryfikowany?"),
+        ("ru", "загрузил паспорт вчера, где посмотреть статус проверки?"),
+        ("de", "hab den Ausweis gestern hochgeladen, woran erkenne ich ob alles bestätigt ist?"),
+        ("fr", "j'ai téléversé ma pièce d'identité hier, comment savoir si c'est accepté ?"),
+    ),
+)
+def test_asking_the_status_of_papers_sent_earlier_is_not_documents(
+    triage: Triage, text: str
+) -> None:
+    """Like the wait, the status of a check the player started on the site days ago is
+    the verification-time entry's question."""
     assert reason_of(triage, text) is None
 
 
@@ -1087,6 +1158,7 @@ def test_attachment_is_documents_even_without_text(triage: Triage) -> None:
     "text",
     cases(
         ("en", "hello there!"),
+        ("en", "good afternoon to the team 👋"),
         ("pl", "dzień dobry wszystkim"),
         ("ru", "здравствуйте, добрый вечер"),
         ("de", "hallo zusammen"),
@@ -1104,6 +1176,7 @@ def test_greetings_are_small_talk(text: str) -> None:
         ("pl", "dziękuję bardzo"),
         ("ru", "спасибо большое"),
         ("de", "vielen Dank"),
+        ("de", "danke, sehr nett 😊"),
         ("fr", "merci beaucoup"),
     ),
 )
