@@ -686,3 +686,40 @@ def test_casual_english_for_spins_expiry_opening_hours_and_logins() -> None:
     assert_each_names("expiry", "do they run out after a while?")
     assert_each_names("availability", "are you open on sundays?")
     assert_each_names("login", "it keeps saying wrong credentials")
+
+
+def test_money_a_bonus_paid_is_named_apart_from_the_bonus() -> None:
+    """ "Why can't I cash out my bonus money?" is about wagering (every labelled FAQ's
+    wagering entry speaks of it), not verification before a first payout; not a topic, so
+    "my bonus money never came" still fits the not-credited entry."""
+    assert_each_names(
+        "bonus_funds",
+        "why can't I cash out the bonus funds?",
+        "czemu nie mogę wypłacić środków bonusowych",
+        "бонусные деньги не выводятся",
+        "mein Bonusguthaben lässt sich nicht auszahlen",
+        "je ne peux pas retirer mon argent bonus",
+    )
+    assert "bonus_funds" not in lexicon().topics
+
+
+def test_the_first_deposit_is_no_first_of_anything() -> None:
+    """The first deposit is what a welcome offer pays on; the phrase gives up the word
+    "first", which otherwise leads to the first-withdrawal verification entry."""
+    featuriser = Featuriser(lexicon())
+    for text, lang in [
+        ("what do I get for the first deposit?", "en"),
+        ("co dostanę za pierwszą wpłatę?", "pl"),
+        ("что дают за первый депозит?", "ru"),
+        ("was gibt es für die erste Einzahlung?", "de"),
+        ("quelle offre pour le premier dépôt ?", "fr"),
+    ]:
+        features = featuriser.features(normalise(text).words, lang)
+        assert {"c:first_deposit", "c:deposit"} <= features, text
+        assert "c:first" not in features, text
+
+
+def test_a_zero_balance_and_is_that_normal_and_faster_are_read() -> None:
+    assert_each_names("missing", "paid by blik, saldo 0", "баланс 0 после депозита")
+    assert_each_names("duration", "still pending, is that normal?", "czy to normalne?")
+    assert_each_names("duration", "wypłata na kartę jest szybsza?")

@@ -1611,3 +1611,55 @@ def test_told_calmly_or_around_the_point_still_needs_a_person(
     triage: Triage, text: str, reason: str
 ) -> None:
     assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "дайте почту поддержки, хочу написать письмо",
+        "nie mogę założyć konta, formularz blokuje się na adresie",
+        "je n'arrive pas à créer un compte, le formulaire est bloqué",
+        "ile czasu idzie weryfikacja? dokumenty wgrałem wczoraj",
+        "hab am Dienstag alles hochgeladen, wie lange dauert die Prüfung bei euch?",
+    ],
+)
+def test_asking_for_a_contact_a_stuck_sign_up_or_the_wait_needs_no_person(
+    triage: Triage, text: str
+) -> None:
+    """Support's e-mail address is the support-contact entry's answer, a sign-up form that
+    will not go on is registration (there is no account to dispute yet), and "bei euch"
+    ("at your end") hands nothing over."""
+    assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("came 2nd in the slot race, was promised 200 free spins and got 20", "account_dispute"),
+        ("zająłem 3 miejsce w turnieju, miało być 500 zł, a dostałem bonus", "account_dispute"),
+        ("занял 2 место в турнире, обещали 300€, где приз?", "account_dispute"),
+        ("Platz 1 im Turnier, versprochen waren 1000 €, bekommen nix", "account_dispute"),
+        ("2e place au tournoi, 500 € promis et je reçois des tours gratuits", "account_dispute"),
+        ("finished 3rd in the tournament, still no prize - when are prizes paid?", None),
+        ("what does 1st place get in the weekly race?", None),
+    ],
+)
+def test_a_tournament_place_and_the_prize_it_was_promised_are_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """The place names the player's own result; the promised prize says what is owed."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I had 300 on my balance and now it shows 20, where did it go?",
+        "rano miałem na saldzie 500 zł, teraz jest 60",
+        "было 200 на балансе, а сейчас 15",
+        "hatte 80 € Guthaben, jetzt nur noch 5",
+        "j'avais 150 € sur mon solde et maintenant 10",
+    ],
+)
+def test_a_balance_named_then_and_now_is_a_dispute(triage: Triage, text: str) -> None:
+    assert reason_of(triage, text) == "account_dispute"
