@@ -556,6 +556,7 @@ def test_asking_how_long_the_check_of_papers_sent_earlier_takes_is_not_documents
     cases(
         ("en", "uploaded my passport on monday, it still shows pending - is that normal?"),
         ("en", "submitted my docs yesterday, where can I see if they're approved yet?"),
+        ("en", "sent my ID earlier today, how do I check if it went through?"),
         ("pl", "wgrałem dowód w środę, gdzie sprawdzę czy już zweryfikowany?"),
         ("ru", "загрузил паспорт вчера, где посмотреть статус проверки?"),
         ("de", "hab den Ausweis gestern hochgeladen, woran erkenne ich ob alles bestätigt ist?"),
