@@ -1664,3 +1664,21 @@ def test_a_tournament_place_and_the_prize_it_was_promised_are_a_dispute(
 )
 def test_a_balance_named_then_and_now_is_a_dispute(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("why is my bonus money locked, I can't withdraw it", None),
+        ("dlaczego środki bonusowe są zablokowane do wypłaty?", None),
+        ("pourquoi mon argent bonus est bloqué ?", None),
+        ("why did you block my bonus money?", "account_dispute"),
+        ("why is my bonus balance of 85 blocked?", "account_dispute"),
+    ],
+)
+def test_why_bonus_money_stays_locked_is_a_wagering_question(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Bonus money is held until wagered; only who locked it ("you") or how much names
+    the player's own case."""
+    assert reason_of(triage, text) == reason
