@@ -27,6 +27,9 @@ _LATIN_VOWEL = re.compile(r"[aeiouAEIOU]")
 _RUSSIAN_VOWEL = re.compile("[аеёиоуыэюяАЕЁИОУЫЭЮЯ]")
 _ANY_NON_LATIN_LETTER = re.compile(r"[^\W\da-zA-Z_]")
 
+SAMPLE_CHARS = 400
+"""The test reads at most the message's opening: a few sentences tell the layout, and a huge
+hostile message costs no more than a short one."""
 MIN_WORDS = 3
 LONG_WORD = 5
 """At least three words, one of five letters or more: chat shorthand ("brb thx") has few
@@ -44,9 +47,10 @@ hold about 0.4; the three above gain 0.04, 0 and 0.1)."""
 
 def from_wrong_layout(text: str) -> str | None:
     """``text`` in Cyrillic when it reads as Russian typed on the Latin layout, else None."""
-    if _ANY_NON_LATIN_LETTER.search(text):
+    sample = text[:SAMPLE_CHARS]
+    if _ANY_NON_LATIN_LETTER.search(sample):
         return None  # a Cyrillic or accented letter: the player's layout was right
-    words = [w for w in _TYPED_WORD.findall(text) if len(w) >= 2]
+    words = [w for w in _TYPED_WORD.findall(sample) if len(w) >= 2]
     if len(words) < MIN_WORDS or max(map(len, words)) < LONG_WORD:
         return None
     letters = sum(map(len, words))
