@@ -723,3 +723,16 @@ def test_a_zero_balance_and_is_that_normal_and_faster_are_read() -> None:
     assert_each_names("missing", "paid by blik, saldo 0", "баланс 0 после депозита")
     assert_each_names("duration", "still pending, is that normal?", "czy to normalne?")
     assert_each_names("duration", "wypłata na kartę jest szybsza?")
+
+
+def test_what_joining_earns_is_the_welcome_offer() -> None:
+    """"What do I get for joining?" asks what the offer is, not how to sign up: the phrase
+    replaces the word's registration."""
+    featuriser = Featuriser(lexicon())
+    for text, lang in [
+        ("what's in it for joining?", "en"),
+        ("co jest za rejestrację?", "pl"),
+        ("что дают за регистрацию?", "ru"),
+    ]:
+        features = featuriser.features(normalise(text).words, lang)
+        assert "c:welcome" in features and "c:registration" not in features, text
