@@ -726,7 +726,7 @@ def test_a_zero_balance_and_is_that_normal_and_faster_are_read() -> None:
 
 
 def test_what_joining_earns_is_the_welcome_offer() -> None:
-    """"What do I get for joining?" asks what the offer is, not how to sign up: the phrase
+    """ "What do I get for joining?" asks what the offer is, not how to sign up: the phrase
     replaces the word's registration."""
     featuriser = Featuriser(lexicon())
     for text, lang in [
