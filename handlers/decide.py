@@ -40,15 +40,12 @@ _CONJUNCTIONS = {
 _CONTRASTS = {"en": "but", "de": "aber", "pl": "ale", "ru": "но", "fr": "mais"}
 _SENTENCE_END = re.compile(
     r"(?<=[?!.;])\s+|\n+"
-    # "…, and how long does it take?": a conjunction opening a second question, each with
-    # its own language's question words (the Polish "i" before "can" is the English "I")
+    # Each language's question words after its own conjunction or "but" (the Polish "i"
+    # before "can" is the English "I"): "…, and how long does it take?" opens a second
+    # question; in "got the bonus fine, but where are the spins?" what comes before the
+    # "but" is told, not asked (even typed "fine,but where", where "and" needs its space).
     + "".join(
         rf"|(?i:\s*[,;]?\s+(?:{_CONJUNCTIONS[lang]})\s+(?=(?:{words})\b))"
-        for lang, words in _QUESTION_WORDS.items()
-    )
-    # "got the welcome bonus fine, but where are the spins?": what comes before the "but"
-    # is told, not asked (even typed "fine,but where")
-    + "".join(
         rf"|(?i:(?:\s*[,;]\s*|\s+)(?:{_CONTRASTS[lang]})\s+(?=(?:{words})\b))"
         for lang, words in _QUESTION_WORDS.items()
     )
