@@ -1682,3 +1682,105 @@ def test_why_bonus_money_stays_locked_is_a_wagering_question(
     """Bonus money is held until wagered; only who locked it ("you") or how much names
     the player's own case."""
     assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("self-exclusion for good please", "gambling_harm"),
+        ("samowykluczenie na zawsze, proszę", "gambling_harm"),
+        ("самоисключение навсегда пожалуйста", "gambling_harm"),
+        ("самовиключення назавжди, будь ласка", "gambling_harm"),
+        ("Selbstsperre für immer bitte", "gambling_harm"),
+        ("auto-exclusion définitive stp", "gambling_harm"),
+        ("is self-exclusion permanent?", None),
+        ("jak działa samowykluczenie na zawsze?", None),
+    ],
+)
+def test_a_terse_self_exclusion_request_is_gambling_harm(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """No verb, no question: the player asks for the exclusion, not about it."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("de", "die Einzahlung buche ich bei meiner Bank zurück"),
+        ("de", "auf der Karte sind zwei Einzahlungen, die ich nicht gemacht habe"),
+        ("fr", "deux retraits que j'ai pas faits sur mon compte"),
+        ("pl", "na karcie są wpłaty, których nigdy nie robiłem"),
+        ("ru", "списания с карты, которые я не делал"),
+    ),
+)
+def test_disowned_payments_and_reversals_told_as_statements_are_fraud(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("where's my cashout from tuesday, 600 to neteller", "account_dispute"),
+        ("gdzie wypłata z piątku? 200 na skrilla", "account_dispute"),
+        ("Auszahlung vom Montag, 90 auf die Karte, wo bleibt die?", "account_dispute"),
+        ("if I request a withdrawal on friday, is it paid within 24 hours?", None),
+    ],
+)
+def test_a_payout_named_by_its_weekday_and_a_bare_sum_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A number without a currency is a sum when it is no time, share or count."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Kontostand falsch seit gestern, es fehlen 75 €", "account_dispute"),
+        ("brakuje 120 zł po ostatniej grze", "account_dispute"),
+        ("mon gain a été plafonné à 500 sans raison", "account_dispute"),
+        ("mein Gewinn wurde auf 1000 gedeckelt", "account_dispute"),
+        ("are weekly winnings capped at 5000?", None),
+        ("what happens if 5 € are missing from the minimum deposit?", None),
+    ],
+)
+def test_a_missing_sum_or_a_capped_win_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("could you check this deposit for me, it never showed", "account_dispute"),
+        ("sprawdźcie proszę moją wypłatę", "account_dispute"),
+        ("проверьте мой депозит, пожалуйста", "account_dispute"),
+        ("könnt ihr meine Einzahlung prüfen?", "account_dispute"),
+        ("pouvez-vous vérifier mon retrait ?", "account_dispute"),
+        ("how can I check my withdrawal status?", None),
+    ],
+)
+def test_asking_a_person_to_look_into_a_payment_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("I've sent my passport four times now and it's still not done", "account_dispute"),
+        ("wgrywałem dowód trzy razy i dalej nic", "account_dispute"),
+        ("отправлял документы несколько раз, до сих пор не проверили", "account_dispute"),
+        ("habe die Unterlagen dreimal hochgeladen, passiert nichts", "account_dispute"),
+        ("how many times can I upload a document?", None),
+    ],
+)
+def test_papers_sent_again_and_again_need_a_person(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    assert reason_of(triage, text) in ({reason} if reason is None else {reason, "documents"})
