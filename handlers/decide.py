@@ -132,6 +132,12 @@ class MatchSettings:
     entry's score alike, so a low top that stands alone is still the one meant."""
     clear_lead_share: float = 0.95
     """A share of the threshold rather than a score of its own, so the one knob moves it."""
+    decisive_lead_ratio: float = 0.45
+    """A runner-up at most this share of the top leaves the top alone in the field: it is
+    answered at ``decisive_lead_share`` of the threshold, in a language the FAQ has. Long,
+    polite messages ("sorry, all of this is new to me…") dilute every score, and a lone
+    top under the threshold was escalated though nothing else came close."""
+    decisive_lead_share: float = 0.8
     foreign_language_bonus: float = 0.1
     """Extra confidence required to answer (in English) a language the FAQ lacks."""
     escalation_threshold: float = 0.7
@@ -428,6 +434,23 @@ class Decider:
                 return clarify
         return replace(clarify, kind=DecisionKind.ANSWER, faq_id=top.entry_id, options=())
 
+    def _lead_share(
+        self, top: Candidate, runner_up: Candidate | None, detected: str, *, has_link: bool
+    ) -> float:
+        """The share of the threshold a top entry needs: less the further it leads. Not the
+        decisive share for a link (spam's mark) or a language the FAQ lacks."""
+        settings = self.settings
+        runner_up_score = runner_up.score if runner_up is not None else 0.0
+        if (
+            runner_up_score <= settings.decisive_lead_ratio * top.score
+            and not has_link
+            and detected in self.index.faq.languages
+        ):
+            return settings.decisive_lead_share
+        if runner_up_score <= settings.clear_lead_ratio * top.score:
+            return settings.clear_lead_share
+        return 1.0
+
     def _threshold(self, detected: str) -> float:
         """The answer threshold, raised for a language the FAQ lacks (answered in English)."""
         bonus = self.settings.foreign_language_bonus
@@ -439,20 +462,15 @@ class Decider:
         self, candidates: tuple[Candidate, ...], lang: str, detected: str, *, has_link: bool
     ) -> Decision:
         settings = self.settings
-        threshold = self._threshold(detected)
-        if not candidates or candidates[0].score < settings.clarify_floor:
-            reason = "spam" if has_link else "no_match"
-            return Decision(
-                DecisionKind.ESCALATE, lang, detected, reason=reason, candidates=candidates
-            )
+        if not candidates:
+            return self._escalate_unmatched(candidates, lang, detected, has_link=has_link)
         top = candidates[0]
         runner_up = candidates[1] if len(candidates) > 1 else None
-        close_call = (
+        if (
             runner_up is not None
             and runner_up.score >= settings.clarify_floor
             and runner_up.score >= settings.clarify_ratio * top.score
-        )
-        if close_call and runner_up is not None:
+        ):
             return Decision(
                 DecisionKind.CLARIFY,
                 lang,
@@ -460,15 +478,24 @@ class Decider:
                 options=(top.entry_id, runner_up.entry_id),
                 candidates=candidates,
             )
-        leads_clearly = runner_up is None or (
-            runner_up.score <= settings.clear_lead_ratio * top.score
-        )
-        if top.score >= (threshold * settings.clear_lead_share if leads_clearly else threshold):
+        share = self._lead_share(top, runner_up, detected, has_link=has_link)
+        if top.score >= self._threshold(detected) * share:
             return Decision(
                 DecisionKind.ANSWER, lang, detected, faq_id=top.entry_id, candidates=candidates
             )
+        if top.score < settings.clarify_floor:
+            return self._escalate_unmatched(candidates, lang, detected, has_link=has_link)
         return Decision(
             DecisionKind.ESCALATE, lang, detected, reason="low_confidence", candidates=candidates
+        )
+
+    @staticmethod
+    def _escalate_unmatched(
+        candidates: tuple[Candidate, ...], lang: str, detected: str, *, has_link: bool
+    ) -> Decision:
+        reason = "spam" if has_link else "no_match"
+        return Decision(
+            DecisionKind.ESCALATE, lang, detected, reason=reason, candidates=candidates
         )
 
     @staticmethod

@@ -361,3 +361,24 @@ def test_a_top_entry_far_ahead_of_the_rest_is_answered_just_under_the_threshold(
         assert decision.faq_id == top.entry_id
     else:
         assert decision.reason == "low_confidence"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "answered"),
+    [("", True), (" https://example.com/page", False)],
+)
+def test_a_top_entry_alone_in_the_field_is_answered_further_under_the_threshold(
+    decision_parts: DecisionParts, decider: Decider, suffix: str, answered: bool
+) -> None:
+    """A runner-up under half the top leaves nothing else the message could mean; a link
+    (spam's mark) keeps the ordinary bar. The threshold is set so the top scores 85 % of
+    it: under the clear lead's 95 %, over the decisive lead's 80 %."""
+    text = "the page where you type your details to join keeps refreshing on me, any idea"
+    top, runner_up = decider.decide(text).candidates[:2]
+    settings = MatchSettings()
+    assert runner_up.score <= settings.decisive_lead_ratio * top.score
+    assert settings.decisive_lead_share < 0.85 < settings.clear_lead_share
+    bar = MatchSettings(answer_threshold=top.score / 0.85)
+    decision = decision_parts.decider(decider.index.faq, bar).decide(text + suffix)
+    assert decision.kind is (DecisionKind.ANSWER if answered else DecisionKind.ESCALATE)
+    assert decision.faq_id == (top.entry_id if answered else None)

@@ -753,3 +753,16 @@ def test_asking_whether_a_check_went_through_is_a_status_and_the_wait_a_duration
     assert_each_names("duration", "ile się czeka na wypłatę?", "hoe lang duurt het?")
     featuriser = Featuriser(lexicon())
     assert "c:duration" in featuriser.features(normalise("wie lang dauert das").words, "de")
+
+
+def test_what_newcomers_call_a_bonus_is_a_bonus() -> None:
+    """Players new to casinos say "a gift" or "the extra money" where staff say bonus."""
+    assert_each_names(
+        "bonus",
+        "is there a gift for new people?",
+        "how do I get the extra money?",
+        "jest jakiś prezent na start?",
+        "а подарок новичкам есть?",
+        "gibt es ein Geschenk zum Start?",
+        "il y a un cadeau pour commencer ?",
+    )
