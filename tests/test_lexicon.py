@@ -766,3 +766,23 @@ def test_what_newcomers_call_a_bonus_is_a_bonus() -> None:
         "gibt es ein Geschenk zum Start?",
         "il y a un cadeau pour commencer ?",
     )
+
+
+def test_russian_withdrawal_verbs_in_the_present_and_future_are_withdrawals() -> None:
+    """ "Вывожу" was one edit from "ввожу" (enter) and read as typing a code."""
+    assert_each_names("withdrawal", "первый раз вывожу", "когда выведут деньги?")
+    assert_each_names("payment_method", "вывод на визу")
+    assert_each_names("duration", "сколько обычно идет?")
+
+
+def test_words_one_edit_from_a_term_that_mean_something_else_stay_plain() -> None:
+    """ "Turnaround" is no tournament, "прошлой" (last) nothing credited, "Betrüger"
+    (crooks) no amount: the lexicon's ``plain_words`` are never read as typos."""
+    featuriser = Featuriser(lexicon())
+    for text, lang in [
+        ("typical KYC turnaround?", "en"),
+        ("на прошлой неделе", "ru"),
+        ("ihr Betrüger", "de"),
+    ]:
+        concepts = {f for f in featuriser.features(normalise(text).words, lang) if f[:2] == "c:"}
+        assert concepts <= {"c:verification", "c:period"}, (text, concepts)
