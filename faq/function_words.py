@@ -20,7 +20,7 @@ from functools import cache
 import Stemmer
 from stop_words import StopWordError, get_stop_words
 
-from faq.normalise import ascii_key
+from faq.normalise import ascii_key, fold
 
 
 def function_word_keys(stemmers: Mapping[str, str]) -> frozenset[str]:
@@ -39,6 +39,8 @@ def _keys(stemmers: tuple[tuple[str, str], ...]) -> frozenset[str]:
             continue  # a language without a list keeps plain inverse document frequency
         stem = Stemmer.Stemmer(stemmer_name).stemWord
         for word in words:
-            keys.update((ascii_key(word), ascii_key(stem(word))))
+            # as spelled and as a message's words are folded ("какой" is read as "какои")
+            for spelling in {word, fold(word)}:
+                keys.update((ascii_key(spelling), ascii_key(stem(spelling))))
     keys.discard("")
     return frozenset(keys)

@@ -317,3 +317,12 @@ def test_a_function_word_one_entry_happens_to_use_weighs_less_than_a_rare_conten
     weights = index._column_weights
     does_weight, anchor_weight = (weights[index._columns[name]] for name in (does, anchor))
     assert 0 < does_weight < anchor_weight
+
+
+@pytest.mark.parametrize("word", ["какой", "сейчас", "этой", "которой", "её"])
+def test_a_russian_function_word_with_a_short_i_or_yo_is_known_as_folded(word: str) -> None:
+    """Messages are folded before stemming ("какой" is read as "какои", "ещё" as "еще"):
+    the function words are known in that spelling too, not only as the list spells them."""
+    featuriser = Featuriser(load_lexicon())
+    words = normalise(word).words
+    assert all(map(featuriser.is_function_word, featuriser.features(words, "ru")))
