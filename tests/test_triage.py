@@ -1784,3 +1784,23 @@ def test_papers_sent_again_and_again_need_a_person(
     triage: Triage, text: str, reason: str | None
 ) -> None:
     assert reason_of(triage, text) in ({reason} if reason is None else {reason, "documents"})
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("списали с карты, но это был не я", "fraud"),
+        ("to nie ja robiłem te wpłaty", "fraud"),
+        ("die Abbuchung war ich nicht", "fraud"),
+        ("c'était pas moi ce retrait", "fraud"),
+        ("Kontostand weg??", "account_dispute"),
+        ("addicted and need help", "gambling_harm"),
+        ("uzależnienie, potrzebuję pomocy", "gambling_harm"),
+        ("do you offer help for gambling addiction?", None),
+    ],
+)
+def test_short_statements_of_fraud_loss_or_addiction_need_a_person(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Terse messages carry no verb a longer rule looks for: "not me", "gone", "help"."""
+    assert reason_of(triage, text) == reason
