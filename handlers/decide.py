@@ -134,10 +134,13 @@ class MatchSettings:
     """A share of the threshold rather than a score of its own, so the one knob moves it."""
     decisive_lead_ratio: float = 0.45
     """A runner-up at most this share of the top leaves the top alone in the field: it is
-    answered at ``decisive_lead_share`` of the threshold, in a language the FAQ has. Long,
-    polite messages ("sorry, all of this is new to me…") dilute every score, and a lone
-    top under the threshold was escalated though nothing else came close."""
+    answered at ``decisive_lead_share`` of the threshold, in a language the FAQ has and
+    without a link. Long, polite messages ("sorry, all of this is new to me…") dilute every
+    score, and a lone top under the threshold was escalated though nothing else came close.
+    Leaving each of 49 sets out: coverage 88.7 % -> 89.0 %, wrong answers 93 -> 93; six
+    unread sets 89.7 % -> 90.0 %, 13 -> 13 (0.5 answered two off-topic messages)."""
     decisive_lead_share: float = 0.8
+    """Like ``clear_lead_share``, a share of the threshold, so the one knob moves it."""
     foreign_language_bonus: float = 0.1
     """Extra confidence required to answer (in English) a language the FAQ lacks."""
     escalation_threshold: float = 0.7
