@@ -151,7 +151,7 @@ class MatchSettings:
     the model that had not seen them, wrong answers 24 -> 19 of 1,403 for 0.2 points of
     coverage; leaving each of 50 sets out, 93 -> 89 of 13,926 for 0.2 points (23 -> about
     45 FAQ questions flagged); eight unread sets 16 -> 15 of 2,223, coverage unchanged. On
-    the dev set it turns one annoyed question ("ça fait 3 jours…") into an escalation."""
+    the dev set it turns one annoyed French question about a wait into an escalation."""
 
     @property
     def clarify_floor(self) -> float:
