@@ -314,12 +314,16 @@ class Triage:
             return TriageResult("documents", "attachment")
         text = f" {norm.folded} "
         starts = word_starts(text)
+        # Link rules also read the links, which normalising took out of the text: a
+        # messenger invite or a short link is the spam, whatever words come with it.
+        linked = f"{text}{' '.join(norm.urls).lower()} " if norm.urls else text
+        linked_starts = word_starts(linked)
         fired: dict[str, str] = {}
         for reason in REASON_PRIORITY:
             group = self._rules.patterns.get(reason)
             rule = group.first_match(text, starts) if group else None
             if rule is None and norm.urls and reason in self._rules.with_link:
-                rule = self._rules.with_link[reason].first_match(text, starts)
+                rule = self._rules.with_link[reason].first_match(linked, linked_starts)
             if rule is None:
                 continue
             guard = self._rules.guards.get(reason)

@@ -361,12 +361,38 @@ def test_a_payout_of_a_named_day_still_missing_is_a_dispute(triage: Triage, text
 @pytest.mark.parametrize(
     ("text", "reason"),
     [
+        ("my verification has been pending since 4 may, nobody answers", "account_dispute"),
+        ("czekam od 12.04 na akceptację dokumentów", "account_dispute"),
+        ("проверка идет с 3 марта, сколько можно", "account_dispute"),
+        ("ich warte seit dem 2. Mai auf die Prüfung", "account_dispute"),
+        ("j'attends depuis le 6 avril pour ma vérification", "account_dispute"),
+        ("the tournament runs from 3 march, how do I join?", None),
+        ("how long does verification take, I uploaded today", None),
+    ],
+)
+def test_waiting_since_a_named_day_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Whatever is waited for, a day named for it is the player's own request; a date in
+    a question about a promotion names none."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
         ("payout 340 gone", "account_dispute"),
         ("my bonus balance dropped from 120 to zero, I did not play", "account_dispute"),
         ("wypłata 120 zniknęła z konta", "account_dispute"),
         ("депозит 700 пропал", "account_dispute"),
         ("Einzahlung 45 einfach weg", "account_dispute"),
         ("mon dépôt de 60 a disparu", "account_dispute"),
+        ("where did my 250 go after the withdrawal?", "account_dispute"),
+        ("списали при выводе, куда делись 180€?", "account_dispute"),
+        ("wo sind meine 90 von der Auszahlung hin?", "account_dispute"),
+        ("où sont passés mes 75€ de dépôt ?", "account_dispute"),
+        ("gdzie się podziało moje 200 zł z wypłaty?", "account_dispute"),
+        ("where do withdrawals go if my card has expired?", None),
         ("deposited 20 min ago, the money is gone from skrill, balance 0", None),
         ("is the 10 minimum deposit gone now?", None),
         ("what if my payout of 50 is gone?", None),
@@ -1288,10 +1314,35 @@ def test_prize_and_call_to_act_with_a_link_is_spam(triage: Triage, text: str) ->
         ("de", "wie hole ich mir den Bonus auf luckyorbit.com?"),
         ("fr", "comment récupérer le bonus sur luckyorbit.com ?"),
         ("en", "I can't log in at luckyorbit.com, password reset mail never came"),
+        ("ru", "промокод из t.me/luckyorbit_news пишет недействителен, что я делаю не так?"),
     ),
 )
 def test_prize_questions_naming_a_link_are_not_spam(triage: Triage, text: str) -> None:
     assert reason_of(triage, text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "crypto signals 🔥 t.me/orbit_winners_club"),
+        ("pl", "kasa bez wysiłku 👉 bit.ly/4kZq"),
+        ("ru", "пиши сюда wa.me/79001234567"),
+        ("de", "Mehr Infos: discord.gg/slotgruppe"),
+        ("fr", "c'est par là https://tinyurl.com/y3ab"),
+    ),
+)
+def test_a_messenger_invite_or_short_link_is_spam_whatever_the_words(
+    triage: Triage, text: str
+) -> None:
+    """The words around such a link vary without end; the link is what gives it away."""
+    assert reason_of(triage, text) == "spam"
+
+
+def test_a_prize_word_inside_a_link_counts_as_said(triage: Triage) -> None:
+    """Phishing hides its bait in the address ("…/free-spins-claim"), so link rules read
+    the link too; the same words in a question about the casino's page stay a question."""
+    assert reason_of(triage, "hurry up orbit-prizes.top/claim-free-spins") == "spam"
+    assert reason_of(triage, "how do I claim the free spins from luckyorbit.com/free?") is None
 
 
 # --- minors who give themselves away without stating an age --------------------------
