@@ -147,6 +147,25 @@ def test_hiding_losses_or_a_crisis_is_harm_even_inside_a_how_to_question(
     assert reason_of(triage, text) == "gambling_harm"
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("how does self-exclusion work? I can't cope with the losses any more", "gambling_harm"),
+        ("jak działa wykluczenie? przegrałem znowu, nie daję rady", "gambling_harm"),
+        ("опять всё проиграл, больше не могу", "gambling_harm"),
+        ("wieder alles verloren, ich kann nicht mehr", "gambling_harm"),
+        ("encore tout perdu hier soir, je n'en peux plus", "gambling_harm"),
+        ("waiting three days for my payout, I can't take it any more", None),
+    ],
+)
+def test_not_coping_beside_losses_or_exclusion_is_harm(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Not coping, said with losses or exclusion, is a player in trouble even inside a
+    how-to question; said about a slow payout it is only impatience."""
+    assert reason_of(triage, text) == reason
+
+
 # --- minor ---------------------------------------------------------------------------
 
 
