@@ -166,6 +166,22 @@ def test_not_coping_beside_losses_or_exclusion_is_harm(
     assert reason_of(triage, text) == reason
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "is there a way to never deposit again? I don't trust myself"),
+        ("pl", "zablokujcie mi wpłaty na zawsze, nie ufam sobie"),
+        ("ru", "как сделать, чтобы я больше не мог пополнять? не доверяю себе"),
+        ("de", "wie kann ich Einzahlungen ganz sperren, ich traue mir nicht mehr"),
+        ("fr", "comment bloquer les dépôts pour de bon ? je ne me fais plus confiance"),
+    ),
+)
+def test_not_trusting_oneself_is_harm_even_inside_a_how_to_question(
+    triage: Triage, text: str
+) -> None:
+    assert reason_of(triage, text) == "gambling_harm"
+
+
 # --- minor ---------------------------------------------------------------------------
 
 
@@ -182,6 +198,7 @@ def test_not_coping_beside_losses_or_exclusion_is_harm(
         ("de", "ich bin 16 und möchte spielen"),
         ("de", "mein Sohn hat mit meiner Karte eingezahlt"),
         ("fr", "j'ai 16 ans, je peux jouer ?"),
+        ("fr", "j'ai pas encore 18 ans mais mon frère m'a ouvert un compte"),
         ("fr", "mon fils joue sur votre site avec ma carte"),
     ),
 )
@@ -326,6 +343,45 @@ def test_charges_the_player_did_not_make_are_fraud(triage: Triage, text: str) ->
     """Told as a relative clause ("charges that I never made"), not as "I didn't make
     these charges": the player still reports money taken by someone else."""
     assert reason_of(triage, text) == "fraud"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("there's a deposit in my history from a card that isn't mine", "fraud"),
+        ("karta kończąca się na 9921 to nie jest moja karta", "fraud"),
+        ("в истории пополнение с карты, которая не моя", "fraud"),
+        ("da ist eine Einzahlung mit einer Karte, die nicht meine ist", "fraud"),
+        ("un dépôt avec une carte qui n'est pas à moi, c'est quoi ?", "fraud"),
+        ("can I deposit with a card that is not mine?", None),
+        ("my card is not working for deposits", None),
+    ],
+)
+def test_a_card_in_the_history_that_is_not_the_players_is_fraud(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A stranger's card on the account is someone else's money; asking whether another
+    person's card may be used is a rules question."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("got an email that my password was changed, I never did that", "fraud"),
+        ("hasło zostało zmienione, a ja nic nie zmieniałem", "fraud"),
+        ("пришло уведомление, что почту сменили, я ничего не менял", "fraud"),
+        ("mein Passwort wurde geändert, ich habe nichts geändert", "fraud"),
+        ("mon mot de passe a été modifié mais j'ai rien changé", "fraud"),
+        ("it says wrong password but I haven't changed it, how do I reset?", None),
+    ],
+)
+def test_a_password_changed_by_someone_else_is_fraud(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A change the player did not make is a takeover; a password that merely stopped
+    working is the reset entry's."""
+    assert reason_of(triage, text) == reason
 
 
 @pytest.mark.parametrize(
