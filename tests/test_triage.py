@@ -171,6 +171,7 @@ def test_not_coping_beside_losses_or_exclusion_is_harm(
     cases(
         ("en", "is there a way to never deposit again? I don't trust myself"),
         ("pl", "zablokujcie mi wpłaty na zawsze, nie ufam sobie"),
+        ("pl", "możecie obniżyć mi limit? sam sobie już nie ufam"),
         ("ru", "как сделать, чтобы я больше не мог пополнять? не доверяю себе"),
         ("de", "wie kann ich Einzahlungen ganz sperren, ich traue mir nicht mehr"),
         ("fr", "comment bloquer les dépôts pour de bon ? je ne me fais plus confiance"),
@@ -180,6 +181,21 @@ def test_not_trusting_oneself_is_harm_even_inside_a_how_to_question(
     triage: Triage, text: str
 ) -> None:
     assert reason_of(triage, text) == "gambling_harm"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "my mum doesn't know I play, will the payout show on her card?"),
+        ("pl", "mama nie wie, że gram, czy wypłata przyjdzie na jej kartę?"),
+        ("ru", "папа не знает, что я играю, куда придет вывод?"),
+        ("de", "mein Vater weiß nicht, dass ich spiele, wie zahle ich aus?"),
+    ),
+)
+def test_a_parent_who_must_not_know_the_player_plays_is_a_minor(triage: Triage, text: str) -> None:
+    """Players hide their play from a parent when they are children: a person should
+    look, whatever else the message asks."""
+    assert reason_of(triage, text) == "minor"
 
 
 # --- minor ---------------------------------------------------------------------------
@@ -431,6 +447,27 @@ def test_a_payout_of_a_named_day_still_missing_is_a_dispute(triage: Triage, text
     """The date names one transaction even without its amount: only a person can look it
     up."""
     assert reason_of(triage, text) == "account_dispute"
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("my profile shows a different surname than mine, how?", "account_dispute"),
+        ("na koncie mam inne nazwisko niż moje", "account_dispute"),
+        ("в профиле чужая фамилия, откуда?", "account_dispute"),
+        ("in meinem Konto steht ein fremder Name", "account_dispute"),
+        ("sur mon compte ce n'est pas mon nom", "account_dispute"),
+        ("мне отказали в выводе, верификация пройдена", "account_dispute"),
+        ("odmówiono mi wypłaty bez podania powodu", "account_dispute"),
+        ("I registered with the wrong name, how do I fix it?", None),
+    ],
+)
+def test_someone_elses_name_or_a_refused_payout_is_a_dispute(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Only a person can see why the account holds another name or a payout was
+    refused; correcting one's own typo is a question."""
+    assert reason_of(triage, text) == reason
 
 
 @pytest.mark.parametrize(
@@ -1904,6 +1941,7 @@ def test_asking_a_person_to_look_into_a_payment_is_a_dispute(
         ("отправлял документы несколько раз, до сих пор не проверили", "account_dispute"),
         ("habe die Unterlagen dreimal hochgeladen, passiert nichts", "account_dispute"),
         ("how many times can I upload a document?", None),
+        ("asked for the reset link 3 times, nothing in my inbox", None),
     ],
 )
 def test_papers_sent_again_and_again_need_a_person(
