@@ -538,9 +538,9 @@ def test_intents_must_name_concepts_and_errors_give_the_line(tmp_path: Path) -> 
         load_lexicon(path)
 
 
-def test_shipped_intents_are_how_long_why_and_without() -> None:
+def test_shipped_intents_are_how_long_why_without_and_still_pending() -> None:
     """ "can I cash out without ID?" asks about the "without" above all."""
-    assert lexicon().intents == {"duration", "reason", "without"}
+    assert lexicon().intents == {"duration", "reason", "without", "pending"}
 
 
 def test_shipped_topics_include_money_in_and_out_and_verification() -> None:

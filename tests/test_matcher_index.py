@@ -114,6 +114,17 @@ def test_how_long_outweighs_the_method_it_mentions() -> None:
     assert _top_entry(entries, "how long for a payout to my bank account?") == "payout-time"
 
 
+def test_a_status_question_outweighs_the_papers_it_mentions() -> None:
+    """"Still pending?" is what is asked (an intent); the passport and selfie are what was
+    sent. Weighed like any concept, they gave the documents entry the lead."""
+    entries = [
+        ("documents", "Which documents do I need: passport, ID card, selfie?", "A passport."),
+        ("status", "Where do I see the status of my documents?", "Checks take up to 24 hours."),
+        ("payouts", "How long do payouts take?", "Up to 3 business days."),
+    ]
+    assert _top_entry(entries, "my passport and selfie are still pending?") == "status"
+
+
 @pytest.mark.parametrize(
     ("entries", "message", "expected"),
     [
