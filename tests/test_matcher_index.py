@@ -115,7 +115,7 @@ def test_how_long_outweighs_the_method_it_mentions() -> None:
 
 
 def test_a_status_question_outweighs_the_papers_it_mentions() -> None:
-    """"Still pending?" is what is asked (an intent); the passport and selfie are what was
+    """ "Still pending?" is what is asked (an intent); the passport and selfie are what was
     sent. Weighed like any concept, they gave the documents entry the lead."""
     entries = [
         ("documents", "Which documents do I need: passport, ID card, selfie?", "A passport."),
