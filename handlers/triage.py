@@ -314,10 +314,10 @@ class Triage:
             return TriageResult("documents", "attachment")
         text = f" {norm.folded} "
         starts = word_starts(text)
-        # Link rules also read the links, which normalising took out of the text: a
-        # messenger invite or a short link is the spam, whatever words come with it.
+        # Link rules also read the links, which normalising took out of the text: phishing
+        # hides its bait in the address, and a bare messenger invite is the spam itself.
         linked = f"{text}{' '.join(norm.urls).lower()} " if norm.urls else text
-        linked_starts = word_starts(linked)
+        linked_starts = word_starts(linked) if norm.urls else starts
         fired: dict[str, str] = {}
         for reason in REASON_PRIORITY:
             group = self._rules.patterns.get(reason)
