@@ -1443,10 +1443,11 @@ def test_prize_questions_naming_a_link_are_not_spam(triage: Triage, text: str) -
         ("fr", "c'est par là https://tinyurl.com/y3ab"),
     ),
 )
-def test_a_messenger_invite_or_short_link_is_spam_whatever_the_words(
+def test_a_messenger_invite_or_short_link_without_a_question_is_spam(
     triage: Triage, text: str
 ) -> None:
-    """The words around such a link vary without end; the link is what gives it away."""
+    """The words around such a link vary without end; the link is what gives it away.
+    (Asked about, it stays a question: see the prize questions naming a link above.)"""
     assert reason_of(triage, text) == "spam"
 
 
