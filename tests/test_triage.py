@@ -198,6 +198,26 @@ def test_a_parent_who_must_not_know_the_player_plays_is_a_minor(triage: Triage, 
     assert reason_of(triage, text) == "minor"
 
 
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("my dad lets me use his visa card here, is that ok?", "minor"),
+        ("gram na karcie taty, czy wypłata wróci na nią?", "minor"),
+        ("пополняю с папиной карты, так можно?", "minor"),
+        ("ich zahle mit der Karte von meiner Mama, geht das?", "minor"),
+        ("je paie avec la carte de mon père, c'est bon ?", "minor"),
+        ("finally done with my GCSEs, how do I sign up?", "minor"),
+        ("can I deposit with a card in my wife's name?", None),
+    ],
+)
+def test_a_parents_card_or_school_exams_point_to_a_minor(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Children pay with a parent's card and give their age away by their exams; a card
+    in a spouse's name is a payment-rules question."""
+    assert reason_of(triage, text) == reason
+
+
 # --- minor ---------------------------------------------------------------------------
 
 
