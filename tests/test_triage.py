@@ -1351,6 +1351,10 @@ def test_thanks_are_small_talk(text: str) -> None:
         ("ru", "спасибо за помощь, все получилось"),
         ("de", "danke für die Hilfe, jetzt funktioniert es"),
         ("fr", "merci pour l'aide, tout est réglé"),
+        ("de", "danke für die schnelle Hilfe, schönes Wochenende"),
+        ("fr", "merci pour la réponse, bon week-end"),
+        ("ru", "спасибо за ответ, хороших выходных"),
+        ("pl", "dzięki za pomoc, miłego weekendu"),
     ),
 )
 def test_thanks_for_the_help_is_small_talk(text: str) -> None:
