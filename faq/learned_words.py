@@ -70,6 +70,11 @@ class LearningSettings:
     """... which must be this many times the share of all messages whose entry has it."""
     concepts_per_word: int = 3
     """The concepts most particular to the word (highest lift) are kept."""
+    max_words: int = 30
+    """Only messages of at most this many words teach: in a long one most words have nothing
+    to do with its entry (a story, a greeting, an apology), and each would be counted as
+    going with it. Leaving each of 62 sets out: wrong answers 111 -> 107 of 17,253, coverage
+    +0.16 points; twelve unread sets 27 -> 23 of 3,315 (25 words: 24, 40 and 60: 27)."""
 
 
 @dataclass(frozen=True)
@@ -137,7 +142,8 @@ def learn(examples: Sequence[Example], settings: LearningSettings | None = None)
     messages_with: Counter[str] = Counter()
     together: Counter[tuple[str, str]] = Counter()
     entries_with: Counter[str] = Counter()
-    for example in examples:
+    teaching = [e for e in examples if len(e.text.split()) <= settings.max_words]
+    for example in teaching:
         entries_with.update(example.entry_concepts)
         for word in example.features:
             if not word.startswith(("w:", "p:")):
@@ -151,7 +157,7 @@ def learn(examples: Sequence[Example], settings: LearningSettings | None = None)
     ranked: dict[str, list[tuple[float, str]]] = {}
     for (word, concept), count in together.items():
         share = count / messages_with[word]
-        lift = share * len(examples) / entries_with[concept]
+        lift = share * len(teaching) / entries_with[concept]
         if (
             messages_with[word] >= settings.min_messages
             and share >= settings.min_share

@@ -72,6 +72,10 @@ class Lexicon:
     """Concepts that name what a message is about (a deposit, verification, a bonus): an
     entry that never names one the message names is a worse fit for it (see
     ``faq.matcher.TOPIC_MISS_PENALTY``)."""
+    problems: frozenset[str] = frozenset()
+    """Concepts that report a problem (something missing) rather than ask about a feature:
+    an entry whose questions never report one loses to a sibling whose questions do (see
+    ``faq.matcher.PROBLEM_MISS_PENALTY``)."""
     units: frozenset[str] = frozenset()
     """Concepts that state a quantity right after a number ("17 euro") instead of naming
     what a message is about (see ``faq.matcher.Featuriser``)."""
@@ -221,6 +225,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
             _add_term(lexicon, str(concept), _word(term, str(concept), where), where)
     lexicon.intents = _concept_list(document, "intents", concepts, path)
     lexicon.topics = _concept_list(document, "topics", concepts, path)
+    lexicon.problems = _concept_list(document, "problems", concepts, path)
     lexicon.units = _concept_list(document, "units", concepts, path)
     lexicon.negated = _negated(document, concepts, path)
     lexicon.plain_words = _plain_words(document, path) | load_common_words(
@@ -243,7 +248,7 @@ def save_common_words(words: list[str], path: Path) -> None:
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:
-    """A top-level list of concept names (``intents``, ``topics``, ``units``), each checked
+    """A top-level list of concept names (``intents``, ``topics``, ``problems``, ``units``), each checked
     to exist."""
     names = document.get(key, LineList())
     if not isinstance(names, LineList):

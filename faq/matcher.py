@@ -72,6 +72,29 @@ escalation, the penalty pushing them under the threshold with no sibling to take
 INTENT_SIBLING_SHARE = 0.6
 """How close an asking sibling must score (as a share of the entry's own similarity) before
 the entry that does not ask loses INTENT_MISS_PENALTY; a far-off sibling takes nothing over."""
+UNASKED_INTENT_PENALTY = 0.2
+"""The other way round: an entry loses this share when most of its questions ask how long,
+why or without what (ASKING_SHARE), the message asks none of that, and a sibling that seldom
+asks (at most PLAIN_SHARE of its questions) scores at least INTENT_SIBLING_SHARE of it.
+"Which documents for verification?" names the words of "I sent my documents, how long does
+verification take?" but asks the documents entry's question. Leaving each of 64 sets out:
+wrong answers 113 -> 110 of 17,810, coverage +0.16 points; twelve unread sets the same 23
+wrong, coverage +0.34 points (all of an entry's questions asking, 0.99 and 0: 115 wrong)."""
+ASKING_SHARE = 0.6
+PLAIN_SHARE = 0.2
+PROBLEM_MISS_PENALTY = 0.4
+"""An entry loses this share when the message reports a problem (the lexicon's
+``problems``: something missing) that none of the entry's questions report, and a sibling
+whose questions do (at least PROBLEM_SHARE of them), and name a topic the message and the
+entry share, scores at least PROBLEM_SIBLING_SHARE of it. "Made my first deposit but the
+welcome bonus never showed up" shares "first deposit" and "welcome" with the welcome-offer
+entry, but reports what the missing-bonus entry is for. Only a problem the message states
+counts (not one its learned words suggest), and only the sibling's question topics (its
+answer may name the registration a registration problem is about). Leaving each of 64 sets
+out: wrong answers 108 -> 106 of 17,810, coverage +0.09 points (12 clarify questions
+answered); twelve unread sets 23 -> 22, eight fresh ones 22 -> 19."""
+PROBLEM_SHARE = 0.3
+PROBLEM_SIBLING_SHARE = 0.4
 FUNCTION_WORD_SHARE = 0.15
 """A function word the FAQ uses counts as used by at least this share of its entries (see
 faq.function_words). Leaving each labelled set out: wrong answers 72 -> 69 of 8,928,
@@ -314,6 +337,9 @@ class Featuriser:
     def is_topic(self, feature: str) -> bool:
         return feature.startswith("c:") and feature[2:] in self._lexicon.topics
 
+    def is_problem(self, feature: str) -> bool:
+        return feature.startswith("c:") and feature[2:] in self._lexicon.problems
+
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
         return [names[i] for i in ids.tolist()]
@@ -382,6 +408,14 @@ def _columns_per_entry(
     for entry, column in zip(entries.tolist(), columns.tolist(), strict=True):
         per_entry[entry].add(column)
     return per_entry
+
+
+def _share_of_questions(
+    rows: np.ndarray, entry_of_example: np.ndarray, examples_per_entry: np.ndarray
+) -> np.ndarray:
+    """Per entry, the share of its example questions among ``rows`` (rows may repeat)."""
+    counts = np.bincount(entry_of_example[np.unique(rows)], minlength=len(examples_per_entry))
+    return counts / np.maximum(examples_per_entry, 1)
 
 
 def _entries_per_column(entries: np.ndarray, columns: np.ndarray, width: int) -> np.ndarray:
@@ -454,7 +488,8 @@ class FaqIndex:
             names = featuriser.feature_names(known_ids)
         starts = np.asarray(entry_starts, dtype=np.int64)
         examples_per_entry = np.diff(np.append(starts, example_count))
-        entry_of_row = np.repeat(np.arange(entry_count), examples_per_entry)[rows]
+        entry_of_example = np.repeat(np.arange(entry_count), examples_per_entry)
+        entry_of_row = entry_of_example[rows]
         # Document frequency counts entries, not questions: a word in every entry ("how",
         # "jak", "wie") says nothing about which entry is meant, whatever its language.
         # Entries whose answers alone name a feature count ANSWER_FREQUENCY_SHARE each.
@@ -530,6 +565,17 @@ class FaqIndex:
         self._is_intent = np.fromiter(map(featuriser.is_intent, names), bool, width)
         asked = self._is_intent[columns]
         self._entry_intents = _columns_per_entry(entry_of_row[asked], columns[asked], entry_count)
+        self._asking_share = _share_of_questions(rows[asked], entry_of_example, examples_per_entry)
+        on_topic = self._is_topic[columns]
+        self._entry_question_topics = _columns_per_entry(
+            entry_of_row[on_topic], columns[on_topic], entry_count
+        )
+        # What each entry's questions report as a problem (something missing).
+        self._is_problem = np.fromiter(map(featuriser.is_problem, names), bool, width)
+        reporting = self._is_problem[columns]
+        self._reporting_share = _share_of_questions(
+            rows[reporting], entry_of_example, examples_per_entry
+        )
         self._entry_starts = starts
         self._entry_ends = np.append(starts[1:], example_count)
         self._entry_index = {entry.id: index for index, entry in enumerate(faq.entries)}
@@ -643,6 +689,13 @@ class FaqIndex:
     def _message_query(
         self, norm: Normalised, lang: str | None, focus: Normalised | None = None
     ) -> list[tuple[int, float]]:
+        return self._message_features_and_query(norm, lang, focus)[1]
+
+    def _message_features_and_query(
+        self, norm: Normalised, lang: str | None, focus: Normalised | None
+    ) -> tuple[set[str], list[tuple[int, float]]]:
+        """The features the message states itself, and its weighted query (those plus what
+        its learned words and pairs suggest)."""
         features = self.featuriser.features(norm.words, lang)
         learned = self.featuriser.learned_concepts(features, norm.words, self._columns)
         context: set[str] = set()
@@ -650,7 +703,7 @@ class FaqIndex:
             asked = self.featuriser.features(focus.words, lang)
             if any(map(self.featuriser.is_topic, asked)):
                 context = features - asked
-        return self._query(features, *learned, context)
+        return features, self._query(features, *learned, context)
 
     def _missing_the_intent(
         self,
@@ -680,6 +733,73 @@ class FaqIndex:
             )
         return losers
 
+    def _unasked(
+        self,
+        query: list[tuple[int, float]],
+        shortlist: list[int],
+        named: set[int],
+        blended: np.ndarray,
+    ) -> set[int]:
+        """Shortlisted entries that lose UNASKED_INTENT_PENALTY: their questions mostly ask
+        how long, why… while the message asks none of it, and a sibling that seldom asks
+        shares a topic the message names and scores at least INTENT_SIBLING_SHARE of theirs."""
+        if any(self._is_intent[column] for column, _ in query):
+            return set()
+        share = self._asking_share
+        return self._outscored_by_siblings(
+            [e for e in shortlist if share[e] >= ASKING_SHARE],
+            [e for e in shortlist if share[e] <= PLAIN_SHARE],
+            named,
+            blended,
+            INTENT_SIBLING_SHARE,
+            self._entry_topics,
+        )
+
+    def _without_the_problem(
+        self,
+        stated: set[str],
+        shortlist: list[int],
+        named: set[int],
+        blended: np.ndarray,
+    ) -> set[int]:
+        """Shortlisted entries that lose PROBLEM_MISS_PENALTY: the message states a problem
+        (``stated``: its own features, not learned ones) that their questions never report,
+        while a sibling's questions do and name a topic the message names besides."""
+        if not any(map(self.featuriser.is_problem, stated)):
+            return set()
+        share = self._reporting_share
+        problems = {column for column in named if self._is_problem[column]}
+        return self._outscored_by_siblings(
+            [e for e in shortlist if share[e] == 0],
+            [e for e in shortlist if share[e] >= PROBLEM_SHARE],
+            named - problems,
+            blended,
+            PROBLEM_SIBLING_SHARE,
+            self._entry_question_topics,
+        )
+
+    def _outscored_by_siblings(
+        self,
+        entries: list[int],
+        siblings: list[int],
+        named: set[int],
+        blended: np.ndarray,
+        share: float,
+        sibling_topics: list[set[int]],
+    ) -> set[int]:
+        """Those of ``entries`` with a sibling that shares a topic of ``named`` with them
+        (the sibling's own topics being ``sibling_topics``) and scores ``share`` of theirs."""
+        return {
+            entry
+            for entry in entries
+            if any(
+                not (sibling_topics[sibling] & named).isdisjoint(self._entry_topics[entry])
+                and blended[sibling] >= share * blended[entry]
+                for sibling in siblings
+                if sibling != entry
+            )
+        }
+
     def rank(
         self,
         norm: Normalised,
@@ -688,7 +808,7 @@ class FaqIndex:
         focus: Normalised | None = None,
     ) -> list[Candidate]:
         """Best entries for ``norm``, highest score first (empty when nothing overlaps)."""
-        query = self._message_query(norm, lang, focus)
+        stated, query = self._message_features_and_query(norm, lang, focus)
         if not query:
             return []
         scores = self._postings.scores(query)
@@ -701,13 +821,19 @@ class FaqIndex:
         scored: list[tuple[float, int, int, float]] = []
         topic_weights = [(column, w * w) for column, w in query if self._is_topic[column]]
         topic_total = sum(w for _, w in topic_weights)
-        missing_intent = self._missing_the_intent(
-            query, shortlist.tolist(), topic_weights, blended
-        )
-        for entry_index in shortlist.tolist():
+        shortlisted = shortlist.tolist()
+        named = {column for column, _ in topic_weights}
+        missing_intent = self._missing_the_intent(query, shortlisted, topic_weights, blended)
+        unasked = self._unasked(query, shortlisted, named, blended)
+        unreported = self._without_the_problem(stated, shortlisted, named, blended)
+        for entry_index in shortlisted:
             similarity = float(blended[entry_index])
             if entry_index in missing_intent:
                 similarity *= 1 - INTENT_MISS_PENALTY
+            if entry_index in unasked:
+                similarity *= 1 - UNASKED_INTENT_PENALTY
+            if entry_index in unreported:
+                similarity *= 1 - PROBLEM_MISS_PENALTY
             if topic_total:
                 named = self._entry_topics[entry_index]
                 missed = sum(w for column, w in topic_weights if column not in named)

@@ -63,17 +63,27 @@ _OPENS_QUESTION = re.compile(
 """A question word opens the sentence, or follows its conjunction ("and how long...?")."""
 
 
-def _is_question(sentence: str) -> bool:
+_OPENS_QUESTION_IN = {
+    lang: re.compile(rf"(?i:\W*(?:(?:{_CONJUNCTIONS[lang]})\s+)?(?:{words})\b)")
+    for lang, words in _QUESTION_WORDS.items()
+}
+"""Each language's own question words: the German "will" ("will einzahlen") and "was", the
+English "was" and "will", open a statement in one language and a question in the other."""
+
+
+def _is_question(sentence: str, lang: str | None = None) -> bool:
     """Asked rather than told: a story ("sent it an hour ago, nothing yet") leans to
-    whatever entry shares its words, a question to the entry it asks for."""
-    return sentence.rstrip().endswith("?") or _OPENS_QUESTION.match(sentence) is not None
+    whatever entry shares its words, a question to the entry it asks for. ``lang``: the
+    language the detector is sure of (None: any language's question words count)."""
+    opens = _OPENS_QUESTION_IN.get(lang or "", _OPENS_QUESTION)
+    return sentence.rstrip().endswith("?") or opens.match(sentence) is not None
 
 
-def _asked_amid_story(text: str) -> list[str]:
+def _asked_amid_story(text: str, lang: str | None = None) -> list[str]:
     """The question sentences of a message that also tells a story around them (none when
     it only asks or only tells)."""
     parts = sentences_of(text)
-    asked = [part for part in parts if _is_question(part)]
+    asked = [part for part in parts if _is_question(part, lang)]
     return asked if len(asked) < len(parts) else []
 
 
@@ -301,7 +311,7 @@ class Decider:
             detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
-        asked = _asked_amid_story(norm.text)
+        asked = _asked_amid_story(norm.text, stem_lang)
         focus = normalise(" ".join(asked)) if asked else None
         candidates = tuple(self.index.rank(norm, stem_lang or language_hint, focus=focus))
         if (
@@ -372,7 +382,7 @@ class Decider:
             return whole
         answered: list[str] = []
         leaned: list[str] = []
-        all_questions = all(_is_question(part) for part in parts)
+        all_questions = all(_is_question(part, stem_lang) for part in parts)
         offered = whole.options
         if whole.kind is DecisionKind.ANSWER:
             if not all_questions:

@@ -9,7 +9,13 @@ from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts, build_decider
 from faq import matcher
 from faq.normalise import Normalised, normalise
-from handlers.decide import Decider, DecisionKind, MatchSettings, sentences_of
+from handlers.decide import (
+    Decider,
+    DecisionKind,
+    MatchSettings,
+    _asked_amid_story,
+    sentences_of,
+)
 
 
 @pytest.fixture(scope="module")
@@ -283,9 +289,10 @@ def test_a_message_naming_what_sets_one_sibling_apart_is_answered_not_clarified(
 ) -> None:
     """Payout time and payout limits share "payout" and a payment method, so their scores
     stay close; "how long" is what sets one apart, and the message names little else. The
-    lead alone must tell them apart, so the sibling intent penalty is off for its part."""
+    lead alone must tell them apart, so the sibling intent penalties are off for its part."""
     assert _answered(decider, text)[0] == entry
     monkeypatch.setattr(matcher, "INTENT_MISS_PENALTY", 0.0)
+    monkeypatch.setattr(matcher, "UNASKED_INTENT_PENALTY", 0.0)
     without_lead = decision_parts.decider(decider.index.faq, MatchSettings(clarify_lead=2.0))
     asked = without_lead.decide(text)
     assert asked.kind is DecisionKind.CLARIFY
@@ -330,6 +337,31 @@ def test_a_conjunction_splits_questions_only_before_its_own_languages_question_w
 def test_what_comes_before_a_but_is_told_not_asked(text: str, asked: str) -> None:
     """ "Got the bonus fine, but where are the spins?" asks about the spins alone."""
     assert sentences_of(text)[-1] == asked
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "asked"),
+    [
+        # "will" opens an English question and a German statement ("I want to...")
+        (
+            "will die erste Einzahlung machen. geht paypal bei euch?",
+            "de",
+            ["geht paypal bei euch?"],
+        ),
+        ("i deposited. will it show up today", "en", ["will it show up today"]),
+        # "was" opens a German question and an English statement
+        (
+            "was kostet eine Auszahlung. habe gestern gewonnen",
+            "de",
+            ["was kostet eine Auszahlung."],
+        ),
+        ("was charged twice. how do I get it back", "en", ["how do I get it back"]),
+    ],
+)
+def test_a_sentence_opens_a_question_only_with_its_own_languages_question_word(
+    text: str, lang: str, asked: list[str]
+) -> None:
+    assert _asked_amid_story(text, lang) == asked
 
 
 def test_a_question_after_a_but_is_answered_for_itself(decider: Decider) -> None:

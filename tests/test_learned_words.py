@@ -80,6 +80,17 @@ def test_a_word_beside_the_concept_named_outright_learns_nothing_from_it() -> No
     assert "w:docs" not in learn(EXAMPLES).concepts
 
 
+def test_only_short_messages_teach() -> None:
+    """In a long message most words are its story, not its question: "cousin" beside three
+    dozen words of an e-mail says nothing about the tournament entry it was labelled with."""
+    tournament = frozenset({"c:tournament"})
+    story = " ".join(f"filler{n}" for n in range(30))
+    long_ones = [_example(f"my cousin {story} {n}", tournament) for n in range(4)]
+    short_ones = [_example(f"my cousin {n}", tournament) for n in range(4)]
+    assert "w:cousin" not in learn(EXAMPLES + long_ones).concepts
+    assert learn(EXAMPLES + short_ones).concepts["w:cousin"] == ("c:tournament",)
+
+
 WITHDRAWAL = frozenset({"c:withdrawal", "c:payment_method"})
 
 

@@ -423,6 +423,15 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
         ("topped up and got nothing", "en"),
     ]:
         assert "c:missing" in features(text, lang), text
+    # "added" is an arrival too, in each language's word for it
+    for text, lang in [
+        ("the reload bonus wasnt added to my balance", "en"),
+        ("cashback nie został dodany", "pl"),
+        ("кэшбэк так и не добавили", "ru"),
+        ("die Freispiele wurden nicht hinzugefügt", "de"),
+        ("le cashback n'a pas été ajouté", "fr"),
+    ]:
+        assert "c:missing" in features(text, lang), text
     assert "c:missing" not in features("when will the cashback be received?", "en")
     assert "c:missing" not in features("no rush, but has it been received?", "en")
 
@@ -786,3 +795,15 @@ def test_words_one_edit_from_a_term_that_mean_something_else_stay_plain() -> Non
     ]:
         concepts = {f for f in featuriser.features(normalise(text).words, lang) if f[:2] == "c:"}
         assert concepts <= {"c:verification", "c:period"}, (text, concepts)
+
+
+def test_a_reminder_of_how_long_one_plays_is_a_session_reminder_not_a_password() -> None:
+    """A reminder of the time played is the responsible-gambling session reminder, though
+    "przypomnieć" and "erinnern" are also how players ask for a forgotten password."""
+    assert_each_names(
+        "session",
+        "remind me every hour how long i played",
+        "chce zeby mi przypominalo ile czasu gram",
+        "пусть напоминает сколько я играю",
+        "das Spiel erinnert mich nicht, wie lange ich schon spiele",
+    )

@@ -125,6 +125,32 @@ def test_a_status_question_outweighs_the_papers_it_mentions() -> None:
     assert _top_entry(entries, "my passport and selfie are still pending?") == "status"
 
 
+def test_a_message_that_asks_no_time_leaves_the_entry_that_always_does() -> None:
+    """ "Which documents for verification?" has every word of "I sent my documents, how
+    long does verification take?" but asks nothing about time: the documents entry, whose
+    questions seldom ask how long, is meant."""
+    entries = [
+        ("documents", "Which documents are needed?", "A passport or ID card and a utility bill."),
+        ("check-time", "I sent my documents, how long does verification take?", "24 hours."),
+        ("payouts", "What payout methods are there?", "Card or Skrill."),
+    ]
+    assert _top_entry(entries, "which documents for verification?") == "documents"
+    assert _top_entry(entries, "how long for verification of documents?") == "check-time"
+
+
+def test_a_reported_problem_outweighs_the_offer_it_names() -> None:
+    """ "My first deposit's welcome bonus never showed up" shares "first deposit" and
+    "welcome" with the offer entry, but reports what the missing-bonus entry is for."""
+    entries = [
+        ("welcome", "What is the welcome bonus on my first deposit?", "100 % up to 200 EUR."),
+        ("bonus-missing", "I didn't receive my bonus", "Bonuses appear within minutes."),
+        ("payouts", "How long do payouts take?", "Up to 3 business days."),
+    ]
+    message = "made my first deposit but the welcome bonus never showed up"
+    assert _top_entry(entries, message) == "bonus-missing"
+    assert _top_entry(entries, "what welcome bonus is there on a first deposit?") == "welcome"
+
+
 @pytest.mark.parametrize(
     ("entries", "message", "expected"),
     [
