@@ -248,8 +248,8 @@ def save_common_words(words: list[str], path: Path) -> None:
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:
-    """A top-level list of concept names (``intents``, ``topics``, ``problems``, ``units``), each checked
-    to exist."""
+    """A top-level list of concept names (``intents``, ``topics``, ``problems``, ``units``),
+    each checked to exist."""
     names = document.get(key, LineList())
     if not isinstance(names, LineList):
         raise LexiconError(f"{path}:{line_of(document, key)}: '{key}' needs a list")

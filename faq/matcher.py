@@ -822,10 +822,10 @@ class FaqIndex:
         topic_weights = [(column, w * w) for column, w in query if self._is_topic[column]]
         topic_total = sum(w for _, w in topic_weights)
         shortlisted = shortlist.tolist()
-        named = {column for column, _ in topic_weights}
+        message_topics = {column for column, _ in topic_weights}
         missing_intent = self._missing_the_intent(query, shortlisted, topic_weights, blended)
-        unasked = self._unasked(query, shortlisted, named, blended)
-        unreported = self._without_the_problem(stated, shortlisted, named, blended)
+        unasked = self._unasked(query, shortlisted, message_topics, blended)
+        unreported = self._without_the_problem(stated, shortlisted, message_topics, blended)
         for entry_index in shortlisted:
             similarity = float(blended[entry_index])
             if entry_index in missing_intent:
