@@ -709,7 +709,7 @@ class FaqIndex:
         self,
         query: list[tuple[int, float]],
         shortlist: list[int],
-        topic_weights: list[tuple[int, float]],
+        named: set[int],
         blended: np.ndarray,
     ) -> set[int]:
         """Shortlisted entries that lose INTENT_MISS_PENALTY: their questions never ask what
@@ -719,19 +719,15 @@ class FaqIndex:
         intents = {column for column, _ in query if self._is_intent[column]}
         if not intents:
             return set()
-        named = {column for column, _ in topic_weights}
-        asking = {e for e in shortlist if not intents.isdisjoint(self._entry_intents[e])}
-        losers: set[int] = set()
-        for sibling in asking:
-            shared = self._entry_topics[sibling] & named
-            losers.update(
-                entry
-                for entry in shortlist
-                if entry not in asking
-                and not shared.isdisjoint(self._entry_topics[entry])
-                and blended[sibling] >= INTENT_SIBLING_SHARE * blended[entry]
-            )
-        return losers
+        asking = [e for e in shortlist if not intents.isdisjoint(self._entry_intents[e])]
+        return self._outscored_by_siblings(
+            [e for e in shortlist if e not in asking],
+            asking,
+            named,
+            blended,
+            INTENT_SIBLING_SHARE,
+            self._entry_topics,
+        )
 
     def _unasked(
         self,
@@ -823,7 +819,7 @@ class FaqIndex:
         topic_total = sum(w for _, w in topic_weights)
         shortlisted = shortlist.tolist()
         message_topics = {column for column, _ in topic_weights}
-        missing_intent = self._missing_the_intent(query, shortlisted, topic_weights, blended)
+        missing_intent = self._missing_the_intent(query, shortlisted, message_topics, blended)
         unasked = self._unasked(query, shortlisted, message_topics, blended)
         unreported = self._without_the_problem(stated, shortlisted, message_topics, blended)
         for entry_index in shortlisted:
