@@ -707,7 +707,7 @@ class FaqIndex:
 
     def _missing_the_intent(
         self,
-        query: list[tuple[int, float]],
+        intents: set[int],
         shortlist: list[int],
         named: set[int],
         blended: np.ndarray,
@@ -715,8 +715,7 @@ class FaqIndex:
         """Shortlisted entries that lose INTENT_MISS_PENALTY: their questions never ask what
         the message asks (how long, why…), while a sibling's do: a shortlisted entry whose
         questions ask it, that shares a topic the message names, and that scores at least
-        INTENT_SIBLING_SHARE of theirs."""
-        intents = {column for column, _ in query if self._is_intent[column]}
+        INTENT_SIBLING_SHARE of theirs. ``intents``: the message's intent columns."""
         if not intents:
             return set()
         asking = [e for e in shortlist if not intents.isdisjoint(self._entry_intents[e])]
@@ -731,7 +730,7 @@ class FaqIndex:
 
     def _unasked(
         self,
-        query: list[tuple[int, float]],
+        intents: set[int],
         shortlist: list[int],
         named: set[int],
         blended: np.ndarray,
@@ -739,7 +738,7 @@ class FaqIndex:
         """Shortlisted entries that lose UNASKED_INTENT_PENALTY: their questions mostly ask
         how long, why… while the message asks none of it, and a sibling that seldom asks
         shares a topic the message names and scores at least INTENT_SIBLING_SHARE of theirs."""
-        if any(self._is_intent[column] for column, _ in query):
+        if intents:
             return set()
         share = self._asking_share
         return self._outscored_by_siblings(
@@ -819,8 +818,9 @@ class FaqIndex:
         topic_total = sum(w for _, w in topic_weights)
         shortlisted = shortlist.tolist()
         message_topics = {column for column, _ in topic_weights}
-        missing_intent = self._missing_the_intent(query, shortlisted, message_topics, blended)
-        unasked = self._unasked(query, shortlisted, message_topics, blended)
+        intents = {column for column, _ in query if self._is_intent[column]}
+        missing_intent = self._missing_the_intent(intents, shortlisted, message_topics, blended)
+        unasked = self._unasked(intents, shortlisted, message_topics, blended)
         unreported = self._without_the_problem(stated, shortlisted, message_topics, blended)
         for entry_index in shortlisted:
             similarity = float(blended[entry_index])
