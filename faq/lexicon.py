@@ -76,6 +76,9 @@ class Lexicon:
     """Concepts that report a problem (something missing) rather than ask about a feature:
     an entry whose questions never report one loses to a sibling whose questions do (see
     ``faq.matcher.PROBLEM_MISS_PENALTY``)."""
+    courtesy: frozenset[str] = frozenset()
+    """Concepts that are only courtesy (a letter's "Dear Sir or Madam", "Kind regards"):
+    the matcher drops them, and the name signed after them (see ``faq.matcher.Featuriser``)."""
     units: frozenset[str] = frozenset()
     """Concepts that state a quantity right after a number ("17 euro") instead of naming
     what a message is about (see ``faq.matcher.Featuriser``)."""
@@ -227,6 +230,7 @@ def load_lexicon(path: Path = DEFAULT_LEXICON) -> Lexicon:
     lexicon.topics = _concept_list(document, "topics", concepts, path)
     lexicon.problems = _concept_list(document, "problems", concepts, path)
     lexicon.units = _concept_list(document, "units", concepts, path)
+    lexicon.courtesy = _concept_list(document, "courtesy", concepts, path)
     lexicon.negated = _negated(document, concepts, path)
     lexicon.plain_words = _plain_words(document, path) | load_common_words(
         path.with_name(COMMON_WORDS_FILE)
@@ -248,8 +252,8 @@ def save_common_words(words: list[str], path: Path) -> None:
 
 
 def _concept_list(document: LineDict, key: str, concepts: LineDict, path: Path) -> frozenset[str]:
-    """A top-level list of concept names (``intents``, ``topics``, ``problems``, ``units``),
-    each checked to exist."""
+    """A top-level list of concept names (``intents``, ``topics``, ``problems``, ``units``,
+    ``courtesy``), each checked to exist."""
     names = document.get(key, LineList())
     if not isinstance(names, LineList):
         raise LexiconError(f"{path}:{line_of(document, key)}: '{key}' needs a list")

@@ -151,6 +151,30 @@ def test_a_reported_problem_outweighs_the_offer_it_names() -> None:
     assert _top_entry(entries, "what welcome bonus is there on a first deposit?") == "welcome"
 
 
+def test_what_a_problem_is_about_is_the_topic_next_to_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "Bonus not credited after my deposit" names the deposit too, but what is missing is
+    the bonus: the topic beside the stated problem pulls toward the entry reporting it, and
+    the deposit beside it in "deposit not credited, it was for the bonus" the other way."""
+    entries = [
+        ("deposit-missing", "My deposit was not credited", "A deposit shows in minutes."),
+        ("bonus-missing", "My bonus was not credited", "Tick the opt-in box first."),
+        ("payouts", "How long do payouts take?", "Up to 3 business days."),
+    ]
+
+    def bonus_over_deposit(message: str) -> float:
+        scores = {c.entry_id: c.score for c in _ranked(entries, message)}
+        return scores["bonus-missing"] / scores["deposit-missing"]
+
+    bonus_missing = "bonus not credited after my deposit"
+    deposit_missing = "deposit not credited, it was for the bonus"
+    with_subjects = bonus_over_deposit(bonus_missing), bonus_over_deposit(deposit_missing)
+    monkeypatch.setattr(matcher, "PROBLEM_SUBJECT_REACH", 0)
+    without = bonus_over_deposit(bonus_missing), bonus_over_deposit(deposit_missing)
+    assert with_subjects[0] > without[0] and with_subjects[1] < without[1]
+
+
 @pytest.mark.parametrize(
     ("entries", "message", "expected"),
     [

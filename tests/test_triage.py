@@ -669,6 +669,26 @@ def test_papers_handed_over_in_languages_the_faq_lacks_are_documents(
 
 
 @pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("📎 front_side.jpg for the kyc", "documents"),
+        ("mój dowód 📎", "documents"),
+        ("вот, держите: scan-01.PDF", "documents"),
+        ("Datei ausweis_vorne.heic", "documents"),
+        ("can I upload a .pdf instead of a photo?", None),
+        ("is heic fine or only jpg/png?", None),
+        ("is lucky-site.com your real address?", None),
+    ],
+)
+def test_a_file_handed_over_in_the_text_is_documents(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """Where a channel passes no attachment of its own, a paperclip or a file's name in the
+    text is the player handing papers to support, in any language."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
     "text",
     cases(
         ("en", "what documents do you need for verification?"),
@@ -1992,4 +2012,29 @@ def test_short_statements_of_fraud_loss_or_addiction_need_a_person(
     triage: Triage, text: str, reason: str | None
 ) -> None:
     """Terse messages carry no verb a longer rule looks for: "not me", "gone", "help"."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Pourriez-vous m'indiquer les limites de dépôt possibles ?", None),
+        ("franchement votre support est pourri", "anger"),
+        (
+            "My granddaughter keeps telling me I should try your site, but I am new to "
+            "computers. How would I open an account?",
+            None,
+        ),
+        ("my grandson used my card to play on your site", "minor"),
+        ("Mein Enkel hat Sie empfohlen. Wie eröffne ich bei Ihnen ein Konto?", None),
+        ("где в приложении найти турнирную таблицу?", None),
+        ("Before I send my documents, which ones do you need?", None),
+        ("Before I forget, here is my passport", "documents"),
+    ],
+)
+def test_an_older_players_letter_is_read_for_what_it_asks(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A polite letter's turns ("pourriez-vous", a grandchild who recommended the casino,
+    papers still to be sent) are no anger, minor or documents; the real ones still are."""
     assert reason_of(triage, text) == reason
