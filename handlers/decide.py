@@ -7,6 +7,7 @@ same code and a content editor's workbench shows exactly what the bot would do.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cached_property
@@ -205,6 +206,16 @@ class Decision:
         }
 
 
+_SIGNED_NAME = re.compile(r"[,!.\n]\s*((?:[A-ZÀ-ÖØ-ÞĀ-ſА-ЯЁ][\w'-]*\s*){1,2})[.!]?\s*$")
+
+
+def _signed_name(text: str) -> list[str]:
+    """The one or two capitalised words a message is signed with after its last comma,
+    stop or line ("Vielen Dank, Ingrid", "Спасибо! Нина Петровна"), else none."""
+    found = _SIGNED_NAME.search(text)
+    return found.group(1).split() if found else []
+
+
 @dataclass(frozen=True)
 class SmallTalk:
     words: dict[str, frozenset[str]]
@@ -235,8 +246,17 @@ class SmallTalk:
         """Every small-talk word: built once, not for every message."""
         return frozenset().union(*self.words.values())
 
-    def classify(self, norm: Normalised) -> str | None:
+    def classify(
+        self, norm: Normalised, names_something: Callable[[str], bool] = lambda key: False
+    ) -> str | None:
+        """``greeting``, ``thanks`` or None; ``names_something(key)``: whether a word is a
+        term of the lexicon, so "Danke, Auszahlung" is not read as signed "Auszahlung"."""
         keys = [k for k in (ascii_key(w) for w in norm.words) if k]
+        signed = [ascii_key(word) for word in _signed_name(norm.text)]
+        if signed and len(keys) > len(signed) and not any(map(names_something, signed)):
+            unsigned = keys[: len(keys) - len(signed)]  # "Danke für die Hilfe! Ingrid"
+            if not self.words.get("thanks", frozenset()).isdisjoint(unsigned):
+                keys = unsigned
         if not keys:
             return "greeting" if norm.emoji or norm.mentions else None
         if any(k not in self._vocabulary for k in keys):
@@ -299,7 +319,7 @@ class Decider:
                 reason=triage.reason,
                 evidence=triage.evidence,
             )
-        smalltalk = self._smalltalk.classify(norm)
+        smalltalk = self._smalltalk.classify(norm, self.index.featuriser.names_a_concept)
         if smalltalk is not None:
             said_in = self._smalltalk.language_of(norm)
             if said_in in self.index.faq.languages:

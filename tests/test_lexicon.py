@@ -853,3 +853,14 @@ def test_a_letters_salutation_sign_off_and_signed_name_say_nothing_asked() -> No
         assert features(letter) == features(question), letter
     # a last word that names something stays ("thanks, and the bonus?")
     assert "c:bonus" in features("Many thanks, bonus")
+
+
+def test_money_not_in_the_account_is_missing() -> None:
+    """ "It isn't in my account" reports the same problem as "it never arrived"."""
+    assert_each_names(
+        "missing",
+        "the bonus isnt in my account",
+        "überweisung gemacht, ist noch nicht auf dem spielkonto",
+        "деньги списались, а на балансе нет",
+        "le dépôt est pas sur mon compte",
+    )

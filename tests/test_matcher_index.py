@@ -151,6 +151,27 @@ def test_a_reported_problem_outweighs_the_offer_it_names() -> None:
     assert _top_entry(entries, "what welcome bonus is there on a first deposit?") == "welcome"
 
 
+def test_an_entry_about_another_topic_gives_way_to_one_naming_the_message_topic(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """ "Minimum withdrawal and any fees?" shares "minimum" and "fees" with the deposit
+    entry's question word for word, but the deposit entry never names a withdrawal and asks
+    about deposits instead; an entry naming what the message names wins."""
+    entries = [
+        ("deposit-methods", "What is the minimum deposit and are there any fees?", "10 EUR."),
+        (
+            "withdrawal-limits",
+            "Which withdrawal methods and limits do you have?",
+            "Card or e-wallet; the minimum is 20 EUR, without fees.",
+        ),
+        ("payouts", "How long do payouts take?", "Up to 3 business days."),
+    ]
+    assert _top_entry(entries, "minimum withdrawal and any fees?") == "withdrawal-limits"
+    assert _top_entry(entries, "what is the minimum deposit?") == "deposit-methods"
+    monkeypatch.setattr(matcher, "OTHER_TOPIC_PENALTY", 0.0)
+    assert _top_entry(entries, "minimum withdrawal and any fees?") == "deposit-methods"
+
+
 def test_what_a_problem_is_about_is_the_topic_next_to_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

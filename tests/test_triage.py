@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from faq.lexicon import load_lexicon
 from faq.loader import load_faq_dir
+from faq.matcher import Featuriser
 from faq.normalise import normalise
 from handlers.decide import SmallTalk
 from handlers.triage import REASON_PRIORITY, Triage, TriageRulesError, load_triage_rules
@@ -1396,6 +1398,29 @@ def test_thanks_with_a_goodbye_is_small_talk(text: str) -> None:
     """A player closing the chat needs no person: "that's all, have a nice day" after a
     thank-you is courtesy, not a question nobody could match."""
     assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "Thank you for your kind help. Kind regards, Margaret"),
+        ("pl", "Dziękuję bardzo za pomoc. Z poważaniem, Halina"),
+        ("ru", "Большое спасибо за помощь! Хорошего вечера, Нина Петровна"),
+        ("de", "Herzlichen Dank für die freundliche Hilfe! Einen schönen Abend noch, Ingrid"),
+        ("fr", "Merci beaucoup pour votre aide, bonne soirée, Colette"),
+    ),
+)
+def test_a_thank_you_letter_signed_with_a_name_is_small_talk(text: str) -> None:
+    """An older player thanks like a letter and signs it; the name is no question."""
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
+def test_a_term_after_a_thank_you_is_no_signed_name() -> None:
+    featuriser = Featuriser(load_lexicon())
+    assert (
+        SmallTalk.load().classify(normalise("Danke, Auszahlung"), featuriser.names_a_concept)
+        is None
+    )
 
 
 @pytest.mark.parametrize(
