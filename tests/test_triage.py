@@ -2063,3 +2063,18 @@ def test_an_older_players_letter_is_read_for_what_it_asks(
     """A polite letter's turns ("pourriez-vous", a grandchild who recommended the casino,
     papers still to be sent) are no anger, minor or documents; the real ones still are."""
     assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("fine, i will just get my bank to reverse all the deposits then", "fraud"),
+        ("ok I'm telling my card issuer to refund the payments", "fraud"),
+        ("can a bank reverse a deposit made by mistake?", None),
+    ],
+)
+def test_a_threat_to_have_the_bank_take_deposits_back_is_a_chargeback(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A chargeback said without the word: the bank is to reverse what was paid in."""
+    assert reason_of(triage, text) == reason
