@@ -204,6 +204,8 @@ class Featuriser:
         self._learned = learned or LearnedWords()
         self._units = frozenset("c:" + unit for unit in lexicon.units)
         self._courtesy = frozenset("c:" + concept for concept in lexicon.courtesy)
+        self._problems = frozenset("c:" + concept for concept in lexicon.problems)
+        self._topics = frozenset("c:" + concept for concept in lexicon.topics)
         self._negation = "c:" + NEGATION_CONCEPT if lexicon.negated else ""
         self._negated = {"c:" + said: "c:" + meant for said, meant in lexicon.negated.items()}
         self._function_words = function_word_keys(STEMMER_NAMES)
@@ -239,13 +241,13 @@ class Featuriser:
             infos = self._without_stated_quantities(words, infos)
         keys = tuple([info[0] for info in infos])
         phrase_hits = self._lexicon.phrase_concepts(keys)
-        if self._courtesy:
-            infos = self._without_signature(infos, phrase_hits)
         features = self._with_phrases(infos, phrase_hits)
-        features -= self._courtesy
+        if not self._courtesy.isdisjoint(features):
+            infos = self._without_signature(infos, phrase_hits)
+            features = self._with_phrases(infos, phrase_hits) - self._courtesy
         if self._negation in features:
             features.update(self._negated_concepts(infos, phrase_hits))
-        if PROBLEM_SUBJECT_REACH and any(map(self.is_problem, features)):
+        if PROBLEM_SUBJECT_REACH and not self._problems.isdisjoint(features):
             features.update(self._problem_subjects(infos, phrase_hits))
         return features, keys
 
@@ -291,10 +293,8 @@ class Featuriser:
         named_at = [set(info.features) for info in infos]
         for hit in phrase_hits:
             named_at[hit.index].add("c:" + hit.concept)
-        topics_at = [
-            {f[2:] for f in named if self.is_topic(f) and not self.is_problem(f)}
-            for named in named_at
-        ]
+        subject_topics = self._topics - self._problems
+        topics_at = [{f[2:] for f in named & subject_topics} for named in named_at]
         subjects: set[str] = set()
         for first, last in self._problem_spans(named_at):
             inside = set().union(*topics_at[first : last + 1])
@@ -306,12 +306,12 @@ class Featuriser:
         the arrival it denies within NEGATION_REACH ("didn't really get")."""
         spans: list[tuple[int, int]] = []
         for index, named in enumerate(named_at):
-            if any(map(self.is_problem, named)):
+            if not self._problems.isdisjoint(named):
                 spans.append((index, index))
             if self._negation in named:
                 ahead = named_at[index + 1 : index + 1 + NEGATION_REACH]
                 for offset, near in enumerate(ahead, start=1):
-                    if any(self.is_problem(self._negated.get(f, "")) for f in near):
+                    if any(self._negated.get(f) in self._problems for f in near):
                         spans.append((index, index + offset))
                         break
         return spans
@@ -320,15 +320,21 @@ class Featuriser:
         self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]
     ) -> list[_WordFeatures]:
         """A letter's last words after its sign-off ("Kind regards, Harold", "С уважением,
-        Евгений Павлович") are a name: words no FAQ knows, which would dilute every score."""
+        Евгений Павлович") are a name: words no FAQ knows, which would dilute every score.
+        Only a sign-off among the last SIGNATURE_WORDS + 1 words counts."""
+        tail_start = max(len(infos) - SIGNATURE_WORDS - 1, 0)
         courteous = [
             index
-            for index, info in enumerate(infos)
-            if not self._courtesy.isdisjoint(info.features)
-        ] + [hit.index for hit in phrase_hits if "c:" + hit.concept in self._courtesy]
-        last = max(courteous, default=-1)
-        if last < 0 or len(infos) - last > SIGNATURE_WORDS + 1:
+            for index in range(tail_start, len(infos))
+            if not self._courtesy.isdisjoint(infos[index].features)
+        ] + [
+            hit.index
+            for hit in phrase_hits
+            if hit.index >= tail_start and "c:" + hit.concept in self._courtesy
+        ]
+        if not courteous:
             return infos
+        last = max(courteous)
         return infos[: last + 1] + [
             info if info.is_concept else info._replace(features=()) for info in infos[last + 1 :]
         ]
@@ -412,10 +418,10 @@ class Featuriser:
         return feature.startswith("c:") and feature[2:] in self._lexicon.intents
 
     def is_topic(self, feature: str) -> bool:
-        return feature.startswith("c:") and feature[2:] in self._lexicon.topics
+        return feature in self._topics
 
     def is_problem(self, feature: str) -> bool:
-        return feature.startswith("c:") and feature[2:] in self._lexicon.problems
+        return feature in self._problems
 
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
