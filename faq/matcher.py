@@ -122,8 +122,8 @@ PROBLEM_SUBJECT_REACH = 3
 """How far from a stated problem ("didn't get", "fehlt") a topic word may stand to be what
 the problem is about, a ``p:<topic>`` feature: "бонус не начислили после депа" is a bonus
 missing, not a deposit, though it names both. Leaving each of 72 sets out: wrong answers
-136 -> 128 of 20,025, coverage +0.14 points (weighing it 2x a plain word instead of 1x:
-worse than none)."""
+136 -> 128 of 20,025, coverage +0.14 points (weighing it 2x or 0.5x a plain word: worse on
+the first 16 and 47 sets)."""
 FUZZY_SHORTLIST = 6
 FAQ_TEXT_CACHE_SIZE = 200_000
 WORD_FEATURE_CACHE_SIZE = 200_000
