@@ -270,9 +270,7 @@ class Featuriser:
         """What a concept means when a negation comes just before it (the lexicon's
         ``negated``): "didn't receive", "nie doszły", "pas reçu" say something is missing,
         and so does a phrase's concept ("didnt show up")."""
-        named_at = [set(info.features) for info in infos]
-        for hit in phrase_hits:
-            named_at[hit.index].add("c:" + hit.concept)
+        named_at = _named_at(infos, phrase_hits)
         found: set[str] = set()
         for index, info in enumerate(infos):
             if self._negation in info.features:
@@ -290,9 +288,7 @@ class Featuriser:
         inside it ("nie dostałem bonusu"), else the nearest ones within PROBLEM_SUBJECT_REACH
         and those joined to them ("the welcome bonus never came"). A problem is a problem
         word or phrase ("fehlt", "didnt get") or a negation and the arrival it denies."""
-        named_at = [set(info.features) for info in infos]
-        for hit in phrase_hits:
-            named_at[hit.index].add("c:" + hit.concept)
+        named_at = _named_at(infos, phrase_hits)
         subject_topics = self._topics - self._problems
         topics_at = [{f[2:] for f in named & subject_topics} for named in named_at]
         subjects: set[str] = set()
@@ -426,6 +422,14 @@ class Featuriser:
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
         return [names[i] for i in ids.tolist()]
+
+
+def _named_at(infos: list[_WordFeatures], phrase_hits: list[PhraseHit]) -> list[set[str]]:
+    """Each word's features with the concepts of the phrases it belongs to."""
+    named_at = [set(info.features) for info in infos]
+    for hit in phrase_hits:
+        named_at[hit.index].add("c:" + hit.concept)
+    return named_at
 
 
 def _nearest_run(topics_at: list[set[str]], first: int, last: int, reach: int) -> set[str]:
@@ -849,15 +853,16 @@ class FaqIndex:
 
     def _without_the_problem(
         self,
-        stated: set[str],
+        reports_problem: bool,
         shortlist: list[int],
         named: set[int],
         blended: np.ndarray,
     ) -> set[int]:
         """Shortlisted entries that lose PROBLEM_MISS_PENALTY: the message states a problem
-        (``stated``: its own features, not learned ones) that their questions never report,
-        while a sibling's questions do and name a topic the message names besides."""
-        if not any(map(self.featuriser.is_problem, stated)):
+        (``reports_problem``: in its own features, not learned ones) that their questions
+        never report, while a sibling's questions do and name a topic the message names
+        besides."""
+        if not reports_problem:
             return set()
         share = self._reporting_share
         problems = {column for column in named if self._is_problem[column]}
@@ -924,7 +929,9 @@ class FaqIndex:
             if reports_problem
             else self._unasked(intents, shortlisted, message_topics, blended)
         )
-        unreported = self._without_the_problem(stated, shortlisted, message_topics, blended)
+        unreported = self._without_the_problem(
+            reports_problem, shortlisted, message_topics, blended
+        )
         for entry_index in shortlisted:
             similarity = float(blended[entry_index])
             if entry_index in missing_intent:
