@@ -206,6 +206,7 @@ class Featuriser:
         self._courtesy = frozenset("c:" + concept for concept in lexicon.courtesy)
         self._problems = frozenset("c:" + concept for concept in lexicon.problems)
         self._topics = frozenset("c:" + concept for concept in lexicon.topics)
+        self._intents = frozenset("c:" + concept for concept in lexicon.intents)
         self._negation = "c:" + NEGATION_CONCEPT if lexicon.negated else ""
         self._negated = {"c:" + said: "c:" + meant for said, meant in lexicon.negated.items()}
         self._function_words = function_word_keys(STEMMER_NAMES)
@@ -401,7 +402,7 @@ class Featuriser:
         """How much more than a plain word a feature weighs, whatever its rarity."""
         if not feature.startswith("c:"):
             return 1.0
-        return CONCEPT_BOOST * (INTENT_BOOST if feature[2:] in self._lexicon.intents else 1.0)
+        return CONCEPT_BOOST * (INTENT_BOOST if feature in self._intents else 1.0)
 
     def names_a_concept(self, key: str) -> bool:
         """Whether a transliterated word is a lexicon term (or a typo of one)."""
@@ -411,7 +412,7 @@ class Featuriser:
         return feature.startswith("w:") and feature[2:] in self._function_words
 
     def is_intent(self, feature: str) -> bool:
-        return feature.startswith("c:") and feature[2:] in self._lexicon.intents
+        return feature in self._intents
 
     def is_topic(self, feature: str) -> bool:
         return feature in self._topics
