@@ -741,6 +741,12 @@ def test_asking_how_long_the_check_of_papers_sent_earlier_takes_is_not_documents
         ("ru", "загрузил паспорт вчера, где посмотреть статус проверки?"),
         ("de", "hab den Ausweis gestern hochgeladen, woran erkenne ich ob alles bestätigt ist?"),
         ("fr", "j'ai téléversé ma pièce d'identité hier, comment savoir si c'est accepté ?"),
+        # no time stated: the papers went in through the site all the same
+        ("en", "uploaded my docs for verification, how long does it normally take?"),
+        ("pl", "wgrałem skany dokumentów, ile trwa weryfikacja?"),
+        ("ru", "загрузил паспорт и селфи, сколько обычно длится проверка?"),
+        ("de", "Dokumente sind hochgeladen, wo sehe ich ob sie geprüft sind?"),
+        ("fr", "j'ai envoyé mes papiers, combien de temps pour la vérification ?"),
     ),
 )
 def test_asking_the_status_of_papers_sent_earlier_is_not_documents(
@@ -759,11 +765,29 @@ def test_asking_the_status_of_papers_sent_earlier_is_not_documents(
         ("ru", "вчера скинул вам в личку паспорт, сколько ждать?"),
         ("de", "hab euch gestern den Ausweis per Mail geschickt, wie lange dauert das?"),
         ("fr", "je vous ai envoyé mon passeport en MP hier, combien de temps ?"),
+        ("fr", "voilà ma pièce d'identité en photo, merci de valider mon compte"),
+        ("en", "here is my passport, how long will the check take?"),
     ),
 )
 def test_papers_handed_to_support_in_the_chat_stay_documents_whatever_the_question(
     triage: Triage, text: str
 ) -> None:
+    assert reason_of(triage, text) == "documents"
+
+
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        ("en", "uploaded my documents 14 days ago, how long does verification take??"),
+        ("pl", "wysłałem dokumenty 12 dni temu, ile trwa weryfikacja?"),
+        ("ru", "загрузил документы, уже 15 дней статус на проверке, сколько ждать?"),
+        ("de", "wie lange dauert die Verifizierung? Dokumente hochgeladen, jetzt 12 Tage her"),
+        ("fr", "j'ai envoyé mes papiers il y a 10 jours, combien de temps pour la vérification ?"),
+    ),
+)
+def test_papers_sent_ten_days_ago_or_more_stay_with_a_person(triage: Triage, text: str) -> None:
+    """A wait of ten days or more after the papers went in is past any FAQ's promise: the
+    player needs someone to look at their check."""
     assert reason_of(triage, text) == "documents"
 
 
@@ -1415,6 +1439,28 @@ def test_a_thank_you_letter_signed_with_a_name_is_small_talk(text: str) -> None:
     assert SmallTalk.load().classify(normalise(text)) == "thanks"
 
 
+@pytest.mark.parametrize(
+    "text",
+    cases(
+        (
+            "en",
+            "Dear Sir or Madam,\n\nmany thanks for the swift reply.\n\nYours faithfully,\nGeorge Hart",
+        ),
+        ("pl", "Szanowni Państwo,\ndziękuję, już wszystko działa.\nZ poważaniem\nAnna Nowak"),
+        ("ru", "Уважаемые господа, благодарю за помощь. С уважением, Олег Смирнов"),
+        (
+            "de",
+            "Sehr geehrte Damen und Herren,\nherzlichen Dank für die Antwort.\nMit freundlichen Grüßen\nKarl Huber",
+        ),
+        ("fr", "Madame, Monsieur, merci pour votre aide. Salutations distinguées, Paul Martin"),
+    ),
+)
+def test_a_formal_thank_you_letter_is_small_talk(text: str) -> None:
+    """A salutation ("Sehr geehrte Damen und Herren") and a formal sign-off around a
+    thank-you carry no question: the letter was answered as support contact, or escalated."""
+    assert SmallTalk.load().classify(normalise(text)) == "thanks"
+
+
 def test_a_term_after_a_thank_you_is_no_signed_name() -> None:
     featuriser = Featuriser(load_lexicon())
     assert (
@@ -2055,13 +2101,32 @@ def test_short_statements_of_fraud_loss_or_addiction_need_a_person(
         ("где в приложении найти турнирную таблицу?", None),
         ("Before I send my documents, which ones do you need?", None),
         ("Before I forget, here is my passport", "documents"),
+        ("Fallen Gebühren an? Von meinem Gewinn soll nichts abgezogen werden.", None),
+        ("mir wurde von meinem Gewinn einfach etwas abgezogen", "account_dispute"),
     ],
 )
 def test_an_older_players_letter_is_read_for_what_it_asks(
     triage: Triage, text: str, reason: str | None
 ) -> None:
     """A polite letter's turns ("pourriez-vous", a grandchild who recommended the casino,
-    papers still to be sent) are no anger, minor or documents; the real ones still are."""
+    papers still to be sent, a fee the player hopes will not be taken from a win) are no
+    anger, minor, documents or dispute; the real ones still are."""
+    assert reason_of(triage, text) == reason
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        ("Guten Tag, hier ist mein Ausweis", "documents"),
+        ("anbei der Pass, hier sind die Kontoauszüge", "documents"),
+        ("mit Karte bezahlt, aber mein Guthaben hier ist noch leer", None),
+    ],
+)
+def test_here_is_hands_something_over_only_at_the_start_of_a_clause(
+    triage: Triage, text: str, reason: str | None
+) -> None:
+    """A document is handed over with "Hier ist mein Ausweis"; "mein Guthaben hier ist
+    noch leer" (my balance here is still empty) is a missing deposit."""
     assert reason_of(triage, text) == reason
 
 

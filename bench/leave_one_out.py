@@ -1,0 +1,234 @@
+"""Answer quality on sets the product never learned from, message by message.
+
+The shipped learned words and escalation model have read every set in ``bench/sets``, so
+their figures there flatter us. Here each set is held out in turn: both are rebuilt from the
+other sets (without any message of the held-out one) before it is decided. Sets named with
+``--unseen`` (``bench/unread``, a fresh helper's set) are in no training at all and are
+decided with the shipped words and model.
+
+Training the model takes most of the time (about 40 s a set; all 79 sets on two cores,
+half an hour), so each held-out model is kept under ``--cache``, named by the messages it
+was trained on; a later run decides all sets in about six minutes. The cache cannot see a
+change to the model's own features (``handlers/escalation_model.feature_ids``), to the
+normaliser, or to the triage rules its reason head learns from: pass ``--retrain`` then.
+
+``--out`` writes one line per message (its set, labels and decision); ``--against`` an
+earlier such file prints the messages whose outcome changed, which is how a matcher change
+is judged: fewer wrong answers, more right ones, no escalation lost.
+
+Run: ``.venv/bin/python bench/leave_one_out.py [--jobs 2] [--out A.jsonl] [--against B.jsonl]
+[--only SET ...] [--unseen DIR ...]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+from quality import MAIN_LANGUAGES
+
+from croupier.config import DEFAULT_FAQ_DIR
+from croupier.decisions import DecisionParts
+from faq.learned_words import examples_from_sets, learn, set_directories
+from faq.loader import load_faq_dir
+from faq.matcher import Featuriser
+from faq.model import Faq
+from handlers.escalation_model import (
+    DEFAULT_TRAINING_SETS,
+    EscalationModel,
+    fingerprint,
+    labelled_messages,
+    question_files,
+    train,
+    with_rule_reasons,
+)
+
+
+def outcome(item: dict, decision: str, faq_id: str | None) -> str:
+    """What ``score.py`` counts this decision as: a right or wrong answer, a clarify, an
+    escalation kept or missed, or nothing it counts (a greeting answered as one)."""
+    if decision == "answer":
+        if faq_id not in item["accept"]:
+            return "wrong"
+        return "right" if item["kind"] == "faq" else "other"
+    if item["kind"] == "escalate":
+        return "escalated" if decision == "escalate" else "missed"
+    if decision == "clarify" and item["kind"] == "faq":
+        return "clarify"
+    return "other"
+
+
+def _items(directory: Path) -> list[dict]:
+    path = directory / "questions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def _faq(directory: Path) -> Faq:
+    faq_dir = directory / "faq" if (directory / "faq").is_dir() else DEFAULT_FAQ_DIR
+    faq = load_faq_dir(faq_dir).faq
+    assert faq is not None, faq_dir
+    return faq
+
+
+def _held_out_model(
+    parts: DecisionParts, others: list[Path], texts: set[str], cache: Path, retrain: bool
+) -> EscalationModel:
+    files = question_files(d / "questions.jsonl" for d in others)
+    messages = [m for m in labelled_messages(files) if m.text not in texts]
+    path = cache / f"{fingerprint(messages)[:16]}.npz"
+    if path.is_file() and not retrain:
+        return EscalationModel.load(path)
+    model = train(with_rule_reasons(messages, parts.triage))
+    cache.mkdir(parents=True, exist_ok=True)
+    model.save(path)
+    return model
+
+
+def _decide(
+    parts: DecisionParts, directory: Path, items: list[dict], unread: bool = False
+) -> list[dict]:
+    decider = parts.decider(_faq(directory))
+    rows = []
+    for item in items:
+        decision = decider.decide(item["text"])
+        rows.append(
+            {
+                "set": directory.name,
+                "unread": unread,
+                "id": item["id"],
+                "lang": item["lang"],
+                "kind": item["kind"],
+                "gold": item["gold"],
+                "text": item["text"],
+                "decision": decision.kind.value,
+                "faq_id": decision.faq_id,
+                "reason": decision.reason,
+                "score": round(decision.score, 3),
+                "evidence": decision.evidence,
+                "outcome": outcome(item, decision.kind.value, decision.faq_id),
+            }
+        )
+    return rows
+
+
+def held_out_rows(
+    held_out: Path, directories: list[Path], cache: Path, retrain: bool
+) -> list[dict]:
+    """``held_out`` decided with words and a model learned from the other sets only."""
+    parts = DecisionParts.load()
+    items = _items(held_out)
+    texts = {item["text"] for item in items}
+    others = [d for d in directories if d != held_out]
+    plain = Featuriser(parts.lexicon)
+    default_faq = _faq(DEFAULT_FAQ_DIR)
+    examples = [e for e in examples_from_sets(others, plain, default_faq) if e.text not in texts]
+    variant = replace(
+        parts,
+        featuriser=Featuriser(parts.lexicon, learn(examples)),
+        escalation_model=_held_out_model(parts, others, texts, cache, retrain),
+    )
+    return _decide(variant, held_out, items)
+
+
+def unseen_rows(directory: Path) -> list[dict]:
+    return _decide(DecisionParts.load(), directory, _items(directory), unread=True)
+
+
+def summary(rows: list[dict]) -> str:
+    """Wrong answers over all messages, coverage over FAQ questions and escalations missed,
+    overall and per main language (wrong / coverage)."""
+
+    def figures(selected: list[dict]) -> tuple[Counter, int, int]:
+        counts = Counter(r["outcome"] for r in selected)
+        # an escalation answered is a wrong answer and a missed escalation both
+        counts["missed"] = sum(
+            r["kind"] == "escalate" and r["decision"] != "escalate" for r in selected
+        )
+        faq = sum(r["kind"] == "faq" for r in selected)
+        return counts, len(selected), faq
+
+    counts, n, faq = figures(rows)
+    escalate = sum(r["kind"] == "escalate" for r in rows)
+    lines = [
+        f"wrong {counts['wrong']}/{n} ({counts['wrong'] / max(n, 1):.4f}), "
+        f"coverage {counts['right']}/{faq} ({counts['right'] / max(faq, 1):.4f}), "
+        f"clarify {counts['clarify']}, missed {counts['missed']}/{escalate}"
+    ]
+    for lang in (*MAIN_LANGUAGES, "other"):
+        chosen = [
+            r
+            for r in rows
+            if (r["lang"] == lang) or (lang == "other" and r["lang"] not in MAIN_LANGUAGES)
+        ]
+        if chosen:
+            c, n, faq = figures(chosen)
+            lines.append(
+                f"  {lang:5} wrong {c['wrong']:3}/{n:5}  coverage {c['right'] / max(faq, 1):.3f}"
+                f"  missed {c['missed']}"
+            )
+    return "\n".join(lines)
+
+
+def changes(rows: list[dict], earlier: list[dict]) -> list[str]:
+    """The messages whose outcome differs from an earlier run's, on the sets both hold;
+    an unread set's messages are counted, never shown (``bench/unread/README.md``)."""
+    before = {(r["set"], r["id"]): r for r in earlier}
+    lines = []
+    for row in rows:
+        old = before.get((row["set"], row["id"]))
+        if (
+            old is None
+            or row["unread"]
+            or (old["outcome"], old["faq_id"]) == (row["outcome"], row["faq_id"])
+        ):
+            continue
+        lines.append(
+            f"{old['outcome']:>9} -> {row['outcome']:9} {row['set']}/{row['id']} {row['lang']} "
+            f"gold {row['gold']}: {old['faq_id']} -> {row['faq_id']} | {row['text'][:110]!r}"
+        )
+    return lines
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", nargs="*", default=None, help="held-out set names to run")
+    parser.add_argument("--unseen", nargs="*", default=[], type=Path, help="sets in no training")
+    parser.add_argument("--cache", type=Path, default=Path("/tmp/croupier-held-out-models"))
+    parser.add_argument("--retrain", action="store_true", help="ignore cached models")
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--out", type=Path, help="write one JSON line per message")
+    parser.add_argument("--against", type=Path, help="an earlier --out file to compare with")
+    args = parser.parse_args()
+
+    directories = set_directories([DEFAULT_TRAINING_SETS])
+    held_out = [d for d in directories if args.only is None or d.name in args.only]
+    unseen = set_directories(args.unseen)
+    with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+        held = pool.starmap(
+            held_out_rows, [(d, directories, args.cache, args.retrain) for d in held_out]
+        )
+        fresh = pool.map(unseen_rows, unseen)
+    rows = [row for part in (*held, *fresh) for row in part]
+    if args.out:
+        args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    if args.against:
+        earlier = [json.loads(line) for line in args.against.read_text().splitlines()]
+        for line in changes(rows, earlier):
+            print(line)
+        both = {(r["set"], r["id"]) for r in rows} & {(r["set"], r["id"]) for r in earlier}
+        for title, source in (("before", earlier), ("after", rows)):
+            print(
+                f"{title}, sets both hold:",
+                summary([r for r in source if (r["set"], r["id"]) in both]),
+            )
+    for title, part in (("held out", held), ("unseen", fresh)):
+        if part:
+            print(f"{title}:", summary([row for p in part for row in p]))
+
+
+if __name__ == "__main__":
+    main()
