@@ -225,8 +225,11 @@ def examples_from_sets(
             if item.text in seen or not (item.kind == "escalate" or item.gold in entry_concepts):
                 continue
             seen.add(item.text)
-            words = normalise(item.text).words
-            features = featuriser.features(words, item.lang) | pairs_of(words)
+            norm = normalise(item.text)
+            words = norm.words
+            features = featuriser.features(words, item.lang, norm.sentence_starts) | pairs_of(
+                words
+            )
             # a message that needed a person has no entry: a pair typical of disputes
             # ("still not", "was rejected") must not come to mean a topic
             concepts = entry_concepts[item.gold] if item.kind == "faq" else frozenset()

@@ -219,8 +219,13 @@ class Featuriser:
         """FAQ texts are remembered as feature ids, which an index stacks into numpy
         arrays without touching a string; ids live as long as the text cache."""
 
-    def features(self, words: tuple[str, ...], lang: str | None) -> set[str]:
-        return self._features_and_keys(words, lang)[0]
+    def features(
+        self,
+        words: tuple[str, ...],
+        lang: str | None,
+        sentence_starts: frozenset[int] = frozenset(),
+    ) -> set[str]:
+        return self._features_and_keys(words, lang, sentence_starts)[0]
 
     def learned_concepts(
         self, features: set[str], words: tuple[str, ...], known: dict[str, int]
@@ -232,7 +237,10 @@ class Featuriser:
         return {c for c in from_words if c in known}, {c for c in from_pairs if c in known}
 
     def _features_and_keys(
-        self, words: tuple[str, ...], lang: str | None
+        self,
+        words: tuple[str, ...],
+        lang: str | None,
+        sentence_starts: frozenset[int] = frozenset(),
     ) -> tuple[set[str], tuple[str, ...]]:
         known = self._words.get(lang or "")
         if known is None or len(known) >= WORD_FEATURE_CACHE_SIZE:
@@ -247,9 +255,9 @@ class Featuriser:
             infos = self._without_signature(infos, phrase_hits)
             features = self._with_phrases(infos, phrase_hits) - self._courtesy
         if self._negation in features:
-            features.update(self._negated_concepts(infos, phrase_hits))
+            features.update(self._negated_concepts(infos, phrase_hits, sentence_starts))
         if PROBLEM_SUBJECT_REACH and not self._problems.isdisjoint(features):
-            features.update(self._problem_subjects(infos, phrase_hits))
+            features.update(self._problem_subjects(infos, phrase_hits, sentence_starts))
         return features, keys
 
     def _with_phrases(self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]) -> set[str]:
@@ -266,24 +274,32 @@ class Featuriser:
         return features
 
     def _negated_concepts(
-        self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]
+        self,
+        infos: list[_WordFeatures],
+        phrase_hits: list[PhraseHit],
+        sentence_starts: frozenset[int],
     ) -> set[str]:
         """What a concept means when a negation comes just before it (the lexicon's
         ``negated``): "didn't receive", "nie doszły", "pas reçu" say something is missing,
-        and so does a phrase's concept ("didnt show up")."""
+        and so does a phrase's concept ("didnt show up"). Within the negation's sentence."""
         named_at = _named_at(infos, phrase_hits)
         found: set[str] = set()
         for index, info in enumerate(infos):
             if self._negation in info.features:
-                start = max(index - NEGATION_BACK_REACH, 0)
+                first, end = _sentence_around(index, sentence_starts, len(infos))
+                start = max(index - NEGATION_BACK_REACH, first)
                 for near in (
-                    named_at[start:index] + named_at[index + 1 : index + 1 + NEGATION_REACH]
+                    named_at[start:index]
+                    + named_at[index + 1 : min(index + 1 + NEGATION_REACH, end)]
                 ):
                     found.update(self._negated[f] for f in near if f in self._negated)
         return found
 
     def _problem_subjects(
-        self, infos: list[_WordFeatures], phrase_hits: list[PhraseHit]
+        self,
+        infos: list[_WordFeatures],
+        phrase_hits: list[PhraseHit],
+        sentence_starts: frozenset[int],
     ) -> set[str]:
         """What each stated problem is about, as ``p:<topic>`` features: the topic words
         inside it ("nie dostałem bonusu"), else the nearest ones within PROBLEM_SUBJECT_REACH
@@ -293,20 +309,23 @@ class Featuriser:
         subject_topics = self._topics - self._problems
         topics_at = [{f[2:] for f in named & subject_topics} for named in named_at]
         subjects: set[str] = set()
-        for first, last in self._problem_spans(named_at):
+        for first, last in self._problem_spans(named_at, sentence_starts):
             inside = set().union(*topics_at[first : last + 1])
             subjects |= inside or _nearest_run(topics_at, first, last, PROBLEM_SUBJECT_REACH)
         return {"p:" + topic for topic in subjects}
 
-    def _problem_spans(self, named_at: list[set[str]]) -> list[tuple[int, int]]:
+    def _problem_spans(
+        self, named_at: list[set[str]], sentence_starts: frozenset[int]
+    ) -> list[tuple[int, int]]:
         """(first, last) word of each stated problem: a problem word, or a negation up to
-        the arrival it denies within NEGATION_REACH ("didn't really get")."""
+        the arrival it denies within NEGATION_REACH ("didn't really get") in its sentence."""
         spans: list[tuple[int, int]] = []
         for index, named in enumerate(named_at):
             if not self._problems.isdisjoint(named):
                 spans.append((index, index))
             if self._negation in named:
-                ahead = named_at[index + 1 : index + 1 + NEGATION_REACH]
+                end = _sentence_around(index, sentence_starts, len(named_at))[1]
+                ahead = named_at[index + 1 : min(index + 1 + NEGATION_REACH, end)]
                 for offset, near in enumerate(ahead, start=1):
                     if any(self._negated.get(f) in self._problems for f in near):
                         spans.append((index, index + offset))
@@ -423,6 +442,15 @@ class Featuriser:
     def feature_names(self, ids: np.ndarray) -> list[str]:
         names = self._feature_names
         return [names[i] for i in ids.tolist()]
+
+
+def _sentence_around(index: int, sentence_starts: frozenset[int], length: int) -> tuple[int, int]:
+    """(first word, end) of the sentence holding word ``index``."""
+    if not sentence_starts:
+        return 0, length
+    first = max((start for start in sentence_starts if start <= index), default=0)
+    end = min((start for start in sentence_starts if start > index), default=length)
+    return first, end
 
 
 def _named_at(infos: list[_WordFeatures], phrase_hits: list[PhraseHit]) -> list[set[str]]:
@@ -798,11 +826,11 @@ class FaqIndex:
     ) -> tuple[set[str], list[tuple[int, float]]]:
         """The features the message states itself, and its weighted query (those plus what
         its learned words and pairs suggest)."""
-        features = self.featuriser.features(norm.words, lang)
+        features = self.featuriser.features(norm.words, lang, norm.sentence_starts)
         learned = self.featuriser.learned_concepts(features, norm.words, self._columns)
         context: set[str] = set()
         if focus is not None:
-            asked = self.featuriser.features(focus.words, lang)
+            asked = self.featuriser.features(focus.words, lang, focus.sentence_starts)
             if any(map(self.featuriser.is_topic, asked)):
                 context = features - asked
         return features, self._query(features, *learned, context)

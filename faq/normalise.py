@@ -46,6 +46,8 @@ _EMOJI = re.compile(
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZÀ-ÞĀ-ſА-ЯЁЄІЇҐ]")
+_SENTENCE_END = re.compile(r"[!?;]|\.(?!\d)")
+"""A stop, but not the one inside "1.5" or "4.6."'s first."""
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,9 @@ class Normalised:
     upper_ratio: float
     """Share of capital letters among letters (shouting), 0 for short texts."""
     exclamations: int
+    sentence_starts: frozenset[int] = frozenset()
+    """Indexes of the ``words`` that open a sentence after the first: what a negation
+    denies stays in its own sentence."""
 
 
 def fold(text: str) -> str:
@@ -160,6 +165,27 @@ def ascii_text_of(words: tuple[str, ...]) -> str:
     return " ".join(k for k in (ascii_key(w) for w in words) if k)
 
 
+def _sentence_starts(folded: str, words: tuple[str, ...]) -> frozenset[int]:
+    """Which words open a new sentence: "noch nicht eingezahlt. Wie erhalte ich den
+    Bonus?" does not say the bonus failed to arrive. None when spelling out minutes
+    changed the word count (the indexes would not line up)."""
+    stops = [stop.start() for stop in _SENTENCE_END.finditer(folded)]
+    if not stops or stops[0] >= len(folded) - 1:
+        return frozenset()  # most messages: no stop, or one at the very end
+    starts: set[int] = set()
+    matches = _WORD.finditer(folded)
+    next_stop = 0
+    count = 0
+    for index, match in enumerate(matches):
+        count += 1
+        if next_stop < len(stops) and stops[next_stop] < match.start():
+            if index:
+                starts.add(index)
+            while next_stop < len(stops) and stops[next_stop] < match.start():
+                next_stop += 1
+    return frozenset(starts) if count == len(words) else frozenset()
+
+
 def normalise(raw: str) -> Normalised:
     text = visible_text(raw)
     if (switched := from_wrong_layout(text)) is not None and not _URL.search(text):
@@ -188,4 +214,5 @@ def normalise(raw: str) -> Normalised:
         has_cyrillic=bool(_CYRILLIC.search(folded)),
         upper_ratio=upper_ratio,
         exclamations=text.count("!"),
+        sentence_starts=_sentence_starts(folded, words),
     )

@@ -436,6 +436,27 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
     assert "c:missing" not in features("no rush, but has it been received?", "en")
 
 
+def test_a_negation_denies_nothing_in_the_next_sentence() -> None:
+    """ "Noch nicht eingezahlt. Wie erhalte ich den Bonus?" asks how to get the bonus:
+    nothing failed to arrive. The same words in one sentence still say it did."""
+    featuriser = Featuriser(lexicon())
+
+    def features(text: str, lang: str) -> set[str]:
+        norm = normalise(text)
+        return featuriser.features(norm.words, lang, norm.sentence_starts)
+
+    for text, lang in [
+        ("I haven't deposited. Got a bonus for signing up anyway?", "en"),
+        ("Jeszcze nie wpłaciłem. Dostanę bonus na start?", "pl"),
+        ("Ещё не пополнял. Получу бонус за регистрацию?", "ru"),
+        ("Noch nicht eingezahlt. Wie erhalte ich den Bonus?", "de"),
+        ("Je n'ai pas déposé. Je reçois quand le bonus ?", "fr"),
+    ]:
+        assert "c:missing" not in features(text, lang), text
+    assert "c:missing" in features("nicht eingezahlt, erhalte ich den Bonus", "de")
+    assert "c:missing" in features("the bonus was 1.5x and did not arrive", "en")
+
+
 @pytest.mark.parametrize(
     ("concepts", "negated", "complaint"),
     [

@@ -62,3 +62,10 @@ def test_a_promo_codes_name_is_not_read_as_words(raw: str, words: tuple[str, ...
     """ "code SPIN50" names a code: its "spin" must not make a missing bonus a free-spins
     question. An ordinary word after "code" stays."""
     assert normalise(raw).words == words
+
+
+def test_sentence_starts_follow_stops_but_not_the_stop_inside_a_number() -> None:
+    """A negation's reach ends with its sentence; "12.5" and the "4.6." of a date are one
+    number and one date, not two sentences each."""
+    norm = normalise("seit dem 4.6. warte ich, 12.5 Tage! Wie lange noch? ok")
+    assert [norm.words[i] for i in sorted(norm.sentence_starts)] == ["warte", "wie", "ok"]
