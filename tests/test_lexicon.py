@@ -436,6 +436,31 @@ def test_an_arrival_denied_right_after_a_negation_is_something_missing() -> None
     assert "c:missing" not in features("no rush, but has it been received?", "en")
 
 
+def test_a_bonus_that_is_not_there_is_missing_but_one_that_cannot_be_withdrawn_is_not() -> None:
+    """ "Deposited and no bonus" reports a missing bonus in every language; "why can't I
+    withdraw my bonus money" asks about wagering, though a negation stands near the bonus
+    (read as missing, it sent 14 more wagering questions to the missing-bonus entry)."""
+    featuriser = Featuriser(lexicon())
+
+    def features(text: str, lang: str) -> set[str]:
+        return featuriser.features(normalise(text).words, lang)
+
+    for text, lang in [
+        ("deposited 20 and no bonus on my account", "en"),
+        ("ich sehe keinen Bonus auf dem Konto", "de"),
+        ("dépôt fait et pas de bonus de bienvenue", "fr"),
+        ("пополнил, а бонуса нет", "ru"),
+    ]:
+        assert {"c:missing", "p:bonus"} <= features(text, lang), text
+    for text, lang in [
+        ("why can't I withdraw my bonus money?", "en"),
+        ("warum kann ich mein Bonusgeld nicht auszahlen?", "de"),
+        ("почему не могу вывести бонусные?", "ru"),
+        ("is there a no deposit bonus?", "en"),
+    ]:
+        assert "c:missing" not in features(text, lang), text
+
+
 def test_a_negation_denies_nothing_in_the_next_sentence() -> None:
     """ "Noch nicht eingezahlt. Wie erhalte ich den Bonus?" asks how to get the bonus:
     nothing failed to arrive. The same words in one sentence still say it did."""
@@ -522,8 +547,9 @@ def test_phrase_list_stays_small_for_speed() -> None:
     # Phrases are looked up by their first word at every position of a message, so the
     # cost grows with phrases sharing a first word; keep the list a curated few hundred
     # (bench/decide_speed.py, shipped FAQ: p50 296 µs, p99 506 µs at 305 and 388 phrases;
-    # 300 µs and 511 µs at 425; 307 µs and 535 µs at 515).
-    assert len(lexicon().phrases) <= 540
+    # 300 µs and 511 µs at 425; 307 µs and 535 µs at 515; at 542, beside 515 on the
+    # same, slower machine in session 21, the same within noise).
+    assert len(lexicon().phrases) <= 560
     assert len(lexicon().patterns) <= 5
 
 
