@@ -8,6 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from quality import MAIN_LANGUAGES
 
@@ -31,22 +32,25 @@ class HeldOut:
 
 
 def held_out_sets(lexicon: Lexicon) -> Iterator[HeldOut]:
+    directories = set_directories([DEFAULT_TRAINING_SETS])
+    for held_out in directories:
+        yield held_out_set(held_out, directories, lexicon)
+
+
+def held_out_set(held_out: Path, directories: list[Path], lexicon: Lexicon) -> HeldOut:
+    """``held_out``'s messages and FAQ, with words learned from the other ``directories``."""
     plain = Featuriser(lexicon)
     default_faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
     assert default_faq is not None
-    directories = set_directories([DEFAULT_TRAINING_SETS])
-    for held_out in directories:
-        path = held_out / "questions.jsonl"
-        items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-        texts = {item["text"] for item in items}
-        others = [d for d in directories if d != held_out]
-        examples = [
-            e for e in examples_from_sets(others, plain, default_faq) if e.text not in texts
-        ]
-        faq_dir = held_out / "faq" if (held_out / "faq").is_dir() else DEFAULT_FAQ_DIR
-        faq = load_faq_dir(faq_dir).faq
-        assert faq is not None
-        yield HeldOut(held_out.name, faq, items, learn(examples))
+    path = held_out / "questions.jsonl"
+    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    texts = {item["text"] for item in items}
+    others = [d for d in directories if d != held_out]
+    examples = [e for e in examples_from_sets(others, plain, default_faq) if e.text not in texts]
+    faq_dir = held_out / "faq" if (held_out / "faq").is_dir() else DEFAULT_FAQ_DIR
+    faq = load_faq_dir(faq_dir).faq
+    assert faq is not None
+    return HeldOut(held_out.name, faq, items, learn(examples))
 
 
 def decisions(decider: Decider, items: list[dict]) -> list[dict]:

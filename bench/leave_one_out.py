@@ -29,11 +29,12 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
+from held_out import held_out_set
 from quality import MAIN_LANGUAGES
 
 from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts
-from faq.learned_words import examples_from_sets, learn, set_directories
+from faq.learned_words import set_directories
 from faq.loader import load_faq_dir
 from faq.matcher import Featuriser
 from faq.model import Faq
@@ -89,15 +90,15 @@ def _held_out_model(
 
 
 def _decide(
-    parts: DecisionParts, directory: Path, items: list[dict], unread: bool = False
+    parts: DecisionParts, faq: Faq, set_name: str, items: list[dict], unread: bool = False
 ) -> list[dict]:
-    decider = parts.decider(_faq(directory))
+    decider = parts.decider(faq)
     rows = []
     for item in items:
         decision = decider.decide(item["text"])
         rows.append(
             {
-                "set": directory.name,
+                "set": set_name,
                 "unread": unread,
                 "id": item["id"],
                 "lang": item["lang"],
@@ -120,22 +121,21 @@ def held_out_rows(
 ) -> list[dict]:
     """``held_out`` decided with words and a model learned from the other sets only."""
     parts = DecisionParts.load()
-    items = _items(held_out)
-    texts = {item["text"] for item in items}
+    held = held_out_set(held_out, directories, parts.lexicon)
     others = [d for d in directories if d != held_out]
-    plain = Featuriser(parts.lexicon)
-    default_faq = _faq(DEFAULT_FAQ_DIR)
-    examples = [e for e in examples_from_sets(others, plain, default_faq) if e.text not in texts]
+    texts = {item["text"] for item in held.items}
     variant = replace(
         parts,
-        featuriser=Featuriser(parts.lexicon, learn(examples)),
+        featuriser=Featuriser(parts.lexicon, held.learned),
         escalation_model=_held_out_model(parts, others, texts, cache, retrain),
     )
-    return _decide(variant, held_out, items)
+    return _decide(variant, held.faq, held_out.name, held.items)
 
 
 def unseen_rows(directory: Path) -> list[dict]:
-    return _decide(DecisionParts.load(), directory, _items(directory), unread=True)
+    return _decide(
+        DecisionParts.load(), _faq(directory), directory.name, _items(directory), unread=True
+    )
 
 
 def summary(rows: list[dict]) -> str:

@@ -227,9 +227,8 @@ def examples_from_sets(
             seen.add(item.text)
             norm = normalise(item.text)
             words = norm.words
-            features = featuriser.features(words, item.lang, norm.sentence_starts) | pairs_of(
-                words
-            )
+            stated = featuriser.features(words, item.lang, norm.sentence_starts)
+            features = stated | pairs_of(words)
             # a message that needed a person has no entry: a pair typical of disputes
             # ("still not", "was rejected") must not come to mean a topic
             concepts = entry_concepts[item.gold] if item.kind == "faq" else frozenset()

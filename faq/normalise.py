@@ -47,7 +47,7 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 _LETTER = re.compile(r"[^\W\d_]")
 _UPPER = re.compile(r"[A-ZÀ-ÞĀ-ſА-ЯЁЄІЇҐ]")
 _SENTENCE_END = re.compile(r"[!?;]|\.(?!\d)")
-"""A stop, but not the one inside "1.5" or "4.6."'s first."""
+"""Where a sentence ends: not at the stop inside "1.5", nor at the first one of "4.6."."""
 
 
 @dataclass(frozen=True)
@@ -173,14 +173,11 @@ def _sentence_starts(folded: str, words: tuple[str, ...]) -> frozenset[int]:
     if not stops or stops[0] >= len(folded) - 1:
         return frozenset()  # most messages: no stop, or one at the very end
     starts: set[int] = set()
-    matches = _WORD.finditer(folded)
-    next_stop = 0
-    count = 0
-    for index, match in enumerate(matches):
-        count += 1
+    next_stop = count = 0
+    for count, match in enumerate(_WORD.finditer(folded), start=1):
         if next_stop < len(stops) and stops[next_stop] < match.start():
-            if index:
-                starts.add(index)
+            if count > 1:
+                starts.add(count - 1)
             while next_stop < len(stops) and stops[next_stop] < match.start():
                 next_stop += 1
     return frozenset(starts) if count == len(words) else frozenset()
