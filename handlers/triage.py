@@ -55,10 +55,12 @@ class _RuleGroup:
     """A reason's rules, indexed by the words their matches must contain.
 
     Nearly every rule needs some word with known opening letters (``\\b(police|cops)``,
-    ``\\bmy (\\w+ )?addiction``): it can only fire if the message has a word opening with
-    one of them, so a message is searched with the few rules its words allow plus the
-    rules no index can describe, instead of all of them. (Joined into one alternation
-    they were slower still: ``re`` loses each pattern's literal fast path.)
+    ``\\bmy (\\w+ )?addiction``, or inside a lookahead, ``^(?=.*\\b(payout|withdrawal))``):
+    it can only fire if the message has a word opening with one of them, so a message is
+    searched with the few rules its words allow plus the rules no index can describe,
+    instead of all of them. (Joined into one alternation they were slower still: ``re``
+    loses each pattern's literal fast path.) Reading lookaheads took the rules searched on
+    every message from 37 to 16 (session 21).
     """
 
     rules: tuple[_Rule, ...]
@@ -129,6 +131,13 @@ def _required_starts(
             if run:
                 proven.append(frozenset({run}))  # a short word, whole
             run = ""  # the next letter, if any, begins a word
+            continue
+        if op is sre_constants.ASSERT and argument[0] == 1:  # type: ignore[index]
+            # a lookahead, "^(?=.*\b(withdrawal|payout))": what it needs, the text holds;
+            # it reads no text, so the run goes on past it
+            found = _required_starts(list(argument[1]), aligned=run == "")  # type: ignore[index]
+            if found is not None:
+                proven.append(found)
             continue
         if op is sre_constants.LITERAL:  # a letter
             if run is not None:

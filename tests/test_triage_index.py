@@ -48,6 +48,9 @@ OWN_SENTENCES = [
         (r"\bi(.?m| am) (1[0-7])", None),
         (r"\bj.?ai (seulement )?(1[0-7])", None),
         (r"samowyklucz", None),
+        # a lookahead's words must be in the text too; a negative one proves nothing
+        (r"^(?=.*\b(withdrawal|payout)s?\b)(?=.*\d)", {"wit", "pay"}),
+        (r"^(?!.*\bhow\b).*\bscam\b", {"sca"}),
     ],
 )
 def test_rules_are_indexed_only_by_openings_every_match_must_have(
