@@ -42,15 +42,25 @@ def held_out_set(held_out: Path, directories: list[Path], lexicon: Lexicon) -> H
     plain = Featuriser(lexicon)
     default_faq = load_faq_dir(DEFAULT_FAQ_DIR).faq
     assert default_faq is not None
-    path = held_out / "questions.jsonl"
-    items = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    items = items_of(held_out)
     texts = {item["text"] for item in items}
     others = [d for d in directories if d != held_out]
     examples = [e for e in examples_from_sets(others, plain, default_faq) if e.text not in texts]
-    faq_dir = held_out / "faq" if (held_out / "faq").is_dir() else DEFAULT_FAQ_DIR
+    return HeldOut(held_out.name, faq_of(held_out), items, learn(examples))
+
+
+def items_of(directory: Path) -> list[dict]:
+    """A set's labelled messages, as ``score.py`` reads them."""
+    path = directory / "questions.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def faq_of(directory: Path) -> Faq:
+    """A set's own FAQ (``faq/`` beside its messages), else the shipped one."""
+    faq_dir = directory / "faq" if (directory / "faq").is_dir() else DEFAULT_FAQ_DIR
     faq = load_faq_dir(faq_dir).faq
-    assert faq is not None
-    return HeldOut(held_out.name, faq, items, learn(examples))
+    assert faq is not None, faq_dir
+    return faq
 
 
 def decisions(decider: Decider, items: list[dict]) -> list[dict]:

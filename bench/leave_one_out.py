@@ -29,13 +29,11 @@ from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from held_out import held_out_set
+from held_out import faq_of, held_out_set, items_of
 from quality import MAIN_LANGUAGES
 
-from croupier.config import DEFAULT_FAQ_DIR
 from croupier.decisions import DecisionParts
 from faq.learned_words import set_directories
-from faq.loader import load_faq_dir
 from faq.matcher import Featuriser
 from faq.model import Faq
 from handlers.escalation_model import (
@@ -61,18 +59,6 @@ def outcome(item: dict, decision: str, faq_id: str | None) -> str:
     if decision == "clarify" and item["kind"] == "faq":
         return "clarify"
     return "other"
-
-
-def _items(directory: Path) -> list[dict]:
-    path = directory / "questions.jsonl"
-    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-
-
-def _faq(directory: Path) -> Faq:
-    faq_dir = directory / "faq" if (directory / "faq").is_dir() else DEFAULT_FAQ_DIR
-    faq = load_faq_dir(faq_dir).faq
-    assert faq is not None, faq_dir
-    return faq
 
 
 def _held_out_model(
@@ -134,7 +120,7 @@ def held_out_rows(
 
 def unseen_rows(directory: Path) -> list[dict]:
     return _decide(
-        DecisionParts.load(), _faq(directory), directory.name, _items(directory), unread=True
+        DecisionParts.load(), faq_of(directory), directory.name, items_of(directory), unread=True
     )
 
 
