@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from held_out import Tally, decisions, held_out_sets
-from quality import _scorer
 
 from croupier.decisions import DecisionParts
 from faq.matcher import Featuriser
@@ -42,15 +41,13 @@ GRID = {
 
 
 def main() -> None:
-    scorer = _scorer()
     parts = DecisionParts.load()
     tallies = {name: Tally() for name in GRID}
     for held_out in held_out_sets(parts.lexicon):
         variant = replace(parts, featuriser=Featuriser(parts.lexicon, held_out.learned))
         for name, settings in GRID.items():
             decider = variant.decider(held_out.faq, settings)
-            result, _ = scorer.score(held_out.items, decisions(decider, held_out.items))
-            tallies[name].add(held_out.items, result)
+            tallies[name].add_decisions(held_out.items, decisions(decider, held_out.items))
         print(f"{held_out.name} done", flush=True)
     shipped = MatchSettings()
     print(f"shipped: lead {shipped.clarify_lead}, other {shipped.clarify_other_share}")

@@ -40,8 +40,7 @@ def main() -> None:
     for faq_dir in faq_dirs:
         faq = load_faq_dir(faq_dir).faq
         assert faq is not None, faq_dir
-        result, _ = scorer.score(items, decisions(parts.decider(faq), items))
-        tally.add(items, result)
+        tally.add_decisions(items, decisions(parts.decider(faq), items))
     print(f"{len(faq_dirs)} FAQs x {len(items)} messages: {tally.summary()}")
 
 

@@ -5,7 +5,7 @@ Shared by the benches that compare decision variants this way."""
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,42 +69,82 @@ def decisions(decider: Decider, items: list[dict]) -> list[dict]:
     return [{"id": i, "decision": d.kind.value, "faq_id": d.faq_id} for i, d in decided]
 
 
+def outcome(item: dict, decision: str, faq_id: str | None) -> str:
+    """What ``score.py`` counts this decision as: a right or wrong answer, a clarify, an
+    escalation kept or missed, or nothing it counts (a greeting answered as one). An
+    escalation answered is "wrong"; ``Tally`` counts it among the missed escalations too."""
+    if decision == "answer":
+        if faq_id not in item["accept"]:
+            return "wrong"
+        return "right" if item["kind"] == "faq" else "other"
+    if item["kind"] == "escalate":
+        return "escalated" if decision == "escalate" else "missed"
+    if decision == "clarify" and item["kind"] == "faq":
+        return "clarify"
+    return "other"
+
+
+GROUPS = (*MAIN_LANGUAGES, "other")
+"""The languages figures are given for; every other language counts as "other"."""
+
+
 @dataclass
 class Tally:
-    """Wrong answers and coverage summed over sets, overall and per main language."""
+    """Outcomes counted message by message, overall and per language: ``score.py``'s
+    figures summed over any number of sets and FAQs."""
 
-    total: Counter = field(default_factory=Counter)
-    languages: dict[str, Counter] = field(
-        default_factory=lambda: {lang: Counter() for lang in MAIN_LANGUAGES}
-    )
+    counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))
 
-    def add(self, items: list[dict], result: dict) -> None:
-        """``result``: ``score.py``'s figures for ``items``."""
-        self._add(self.total, len(items), sum(i["kind"] == "faq" for i in items), result)
-        for lang, counter in self.languages.items():
-            figures = result["per_lang"].get(lang)
-            if figures:
-                lang_items = [i for i in items if i["lang"] == lang]
-                lang_faq = sum(i["kind"] == "faq" for i in lang_items)
-                self._add(counter, len(lang_items), lang_faq, figures)
+    def add(self, lang: str, kind: str, result: str) -> None:
+        """``result``: the message's ``outcome``."""
+        for group in ("all", lang if lang in MAIN_LANGUAGES else "other"):
+            self.counts[group][kind, result] += 1
 
-    @staticmethod
-    def _add(counter: Counter, n: int, faq: int, figures: dict) -> None:
-        counter.update(
-            n=n,
-            wrong=round(figures["wrong"] * n),
-            faq=faq,
-            covered=round(figures["coverage"] * faq),
+    def add_decisions(self, items: list[dict], decided: list[dict]) -> None:
+        """``decided``: ``decisions``' output for ``items``, in the same order."""
+        for item, decision in zip(items, decided, strict=True):
+            result = outcome(item, decision["decision"], decision["faq_id"])
+            self.add(item["lang"], item["kind"], result)
+
+    def figures(self, group: str = "all") -> Counter:
+        """n, wrong, faq, right, clarify, escalate, missed (every escalation not escalated)."""
+        counts = self.counts.get(group, Counter())
+        figures: Counter = Counter()
+        for (kind, result), count in counts.items():
+            figures.update({"n": count, kind: count, result: count})
+        figures["missed"] = figures["escalate"] - counts["escalate", "escalated"]
+        return figures
+
+    def rates(self, group: str = "all") -> tuple[float, float]:
+        """Wrong answers per message, and right answers per FAQ question (coverage)."""
+        f = self.figures(group)
+        return f["wrong"] / max(f["n"], 1), f["right"] / max(f["faq"], 1)
+
+    def line(self, group: str = "all") -> str:
+        f, (wrong, coverage) = self.figures(group), self.rates(group)
+        return (
+            f"wrong {f['wrong']}/{f['n']} ({wrong:.4f}), "
+            f"coverage {f['right']}/{f['faq']} ({coverage:.4f}), "
+            f"clarify {f['clarify']}, missed {f['missed']}/{f['escalate']}"
         )
 
     def summary(self) -> str:
-        total = self.total
+        """One line: the totals, then wrong / coverage per main language."""
         per_language = "  ".join(
-            f"{lang} {c['wrong'] / c['n']:.3f}/{c['covered'] / c['faq']:.3f}"
-            for lang, c in self.languages.items()
+            "{} {:.3f}/{:.3f}".format(lang, *self.rates(lang))
+            for lang in MAIN_LANGUAGES
+            if lang in self.counts
         )
-        return (
-            f"wrong {total['wrong']}/{total['n']} ({total['wrong'] / total['n']:.4f}), "
-            f"coverage {total['covered']}/{total['faq']} ({total['covered'] / total['faq']:.4f});"
-            f"  {per_language}"
-        )
+        return f"{self.line()};  {per_language}"
+
+    def report(self) -> str:
+        """The totals, then a line per language group."""
+        lines = [self.line()]
+        for group in GROUPS:
+            if group in self.counts:
+                f = self.figures(group)
+                lines.append(
+                    f"  {group:5} wrong {f['wrong']:3}/{f['n']:5}  coverage "
+                    f"{self.rates(group)[1]:.3f}  missed {f['missed']}"
+                )
+        return "\n".join(lines)

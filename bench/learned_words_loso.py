@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import replace
 
 from held_out import Tally, decisions, held_out_sets
-from quality import _scorer
 
 from croupier.decisions import DecisionParts
 from faq.learned_words import LearnedWords
@@ -19,7 +18,6 @@ from faq.matcher import Featuriser
 
 
 def main() -> None:
-    scorer = _scorer()
     parts = DecisionParts.load()
     tallies = {"without": Tally(), "learned": Tally()}
     print(f"{'set':16} {'without: wrong cover':>22} {'learned: wrong cover':>22}")
@@ -28,9 +26,11 @@ def main() -> None:
         for name, table in (("without", LearnedWords()), ("learned", held_out.learned)):
             variant = replace(parts, featuriser=Featuriser(parts.lexicon, table))
             items = held_out.items
-            result, _ = scorer.score(items, decisions(variant.decider(held_out.faq), items))
-            tallies[name].add(items, result)
-            row.append(f"{result['wrong']:10.3f} {result['coverage']:10.3f}")
+            decided = decisions(variant.decider(held_out.faq), items)
+            tallies[name].add_decisions(items, decided)
+            this_set = Tally()
+            this_set.add_decisions(items, decided)
+            row.append("{:10.3f} {:10.3f}".format(*this_set.rates()))
         print(f"{held_out.name:16} {row[0]:>22} {row[1]:>22}", flush=True)
     for name, tally in tallies.items():
         print(f"{name:8} all sets: {tally.summary()}")

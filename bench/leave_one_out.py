@@ -25,12 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import multiprocessing
-from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 
-from held_out import faq_of, held_out_set, items_of
-from quality import MAIN_LANGUAGES
+from held_out import Tally, faq_of, held_out_set, items_of, outcome
 
 from croupier.decisions import DecisionParts
 from faq.learned_words import set_directories
@@ -45,20 +43,6 @@ from handlers.escalation_model import (
     train,
     with_rule_reasons,
 )
-
-
-def outcome(item: dict, decision: str, faq_id: str | None) -> str:
-    """What ``score.py`` counts this decision as: a right or wrong answer, a clarify, an
-    escalation kept or missed, or nothing it counts (a greeting answered as one)."""
-    if decision == "answer":
-        if faq_id not in item["accept"]:
-            return "wrong"
-        return "right" if item["kind"] == "faq" else "other"
-    if item["kind"] == "escalate":
-        return "escalated" if decision == "escalate" else "missed"
-    if decision == "clarify" and item["kind"] == "faq":
-        return "clarify"
-    return "other"
 
 
 def _held_out_model(
@@ -125,38 +109,11 @@ def unseen_rows(directory: Path) -> list[dict]:
 
 
 def summary(rows: list[dict]) -> str:
-    """Wrong answers over all messages, coverage over FAQ questions and escalations missed,
-    overall and per main language (wrong / coverage)."""
-
-    def figures(selected: list[dict]) -> tuple[Counter, int, int]:
-        counts = Counter(r["outcome"] for r in selected)
-        # an escalation answered is a wrong answer and a missed escalation both
-        counts["missed"] = sum(
-            r["kind"] == "escalate" and r["decision"] != "escalate" for r in selected
-        )
-        faq = sum(r["kind"] == "faq" for r in selected)
-        return counts, len(selected), faq
-
-    counts, n, faq = figures(rows)
-    escalate = sum(r["kind"] == "escalate" for r in rows)
-    lines = [
-        f"wrong {counts['wrong']}/{n} ({counts['wrong'] / max(n, 1):.4f}), "
-        f"coverage {counts['right']}/{faq} ({counts['right'] / max(faq, 1):.4f}), "
-        f"clarify {counts['clarify']}, missed {counts['missed']}/{escalate}"
-    ]
-    for lang in (*MAIN_LANGUAGES, "other"):
-        chosen = [
-            r
-            for r in rows
-            if (r["lang"] == lang) or (lang == "other" and r["lang"] not in MAIN_LANGUAGES)
-        ]
-        if chosen:
-            c, n, faq = figures(chosen)
-            lines.append(
-                f"  {lang:5} wrong {c['wrong']:3}/{n:5}  coverage {c['right'] / max(faq, 1):.3f}"
-                f"  missed {c['missed']}"
-            )
-    return "\n".join(lines)
+    """``rows``' outcomes, overall and per language group."""
+    tally = Tally()
+    for row in rows:
+        tally.add(row["lang"], row["kind"], row["outcome"])
+    return tally.report()
 
 
 def changes(rows: list[dict], earlier: list[dict]) -> list[str]:
