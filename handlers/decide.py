@@ -80,10 +80,22 @@ def _is_question(sentence: str, lang: str | None = None) -> bool:
     return sentence.rstrip().endswith("?") or opens.match(sentence) is not None
 
 
+_TOLD_BEFORE_COMMA = re.compile(rf"(?i:\s*,\s*(?=(?:{_QUESTION_WORD})\b))")
+"""A comma before a question word may close a told clause: "uploaded my id and a selfie
+yesterday, how long does the check take?" asks the time, and the papers are the story.
+Only the story is split off this way, never a second question: in "Gibt's ein Limit, wie
+viel ich auszahlen kann?" both halves ask, and neither alone is the question."""
+
+
 def _asked_amid_story(text: str, lang: str | None = None) -> list[str]:
-    """The question sentences of a message that also tells a story around them (none when
-    it only asks or only tells)."""
-    parts = sentences_of(text)
+    """The question sentences (or clauses) of a message that also tells a story around
+    them (none when it only asks or only tells)."""
+    parts = [
+        clause
+        for sentence in sentences_of(text)
+        for clause in _TOLD_BEFORE_COMMA.split(sentence)
+        if len(clause.split()) >= 2
+    ]
     asked = [part for part in parts if _is_question(part, lang)]
     return asked if len(asked) < len(parts) else []
 

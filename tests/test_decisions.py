@@ -364,6 +364,46 @@ def test_a_sentence_opens_a_question_only_with_its_own_languages_question_word(
     assert _asked_amid_story(text, lang) == asked
 
 
+@pytest.mark.parametrize(
+    ("text", "lang", "asked"),
+    [
+        (
+            "uploaded my passport and a selfie this morning, how long does the check take?",
+            "en",
+            ["how long does the check take?"],
+        ),
+        (
+            "wysłałem skan paszportu wieczorem, ile trwa weryfikacja?",
+            "pl",
+            ["ile trwa weryfikacja?"],
+        ),
+        ("отправил паспорт утром, сколько длится проверка?", "ru", ["сколько длится проверка?"]),
+        # both halves ask: the comma opens no story, and there is no second question either
+        ("Gibt es ein Limit, wie viel man pro Tag auszahlen kann?", "de", []),
+    ],
+)
+def test_a_told_clause_before_a_comma_is_the_story_around_the_question(
+    text: str, lang: str, asked: list[str]
+) -> None:
+    assert _asked_amid_story(text, lang) == asked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "uploaded my passport and a selfie this morning, how long does the check take?",
+        "wysłałem skan paszportu wczoraj wieczorem, ile zwykle trwa weryfikacja?",
+        "отправил паспорт и селфи утром, сколько обычно длится проверка?",
+    ],
+)
+def test_papers_sent_earlier_are_the_story_of_a_verification_time_question(
+    decider: Decider, text: str
+) -> None:
+    """The documents entry shares the papers and the upload; the question is the time."""
+    decision = decider.decide(text)
+    assert (decision.kind, decision.faq_id) == (DecisionKind.ANSWER, "verification-time")
+
+
 def test_a_question_after_a_but_is_answered_for_itself(decider: Decider) -> None:
     decision = decider.decide(
         "the welcome bonus came through fine but where do I find the free spins"

@@ -294,6 +294,24 @@ def test_greeting_day_words_are_not_durations() -> None:
         assert "duration" not in concepts(word), word
 
 
+def test_more_of_something_is_not_a_wait_but_still_and_not_yet_are() -> None:
+    """ "jeszcze" and "ещё" alone mean "more" as often as "still"."""
+    for text in ("czy trzeba jeszcze wyciąg z banku?", "нужен ещё счёт за свет?"):
+        assert "pending" not in text_concepts(text), text
+    assert_each_names(
+        "pending", "przelew jeszcze nie doszedł", "всё ещё на проверке", "все еще жду"
+    )
+
+
+def test_the_check_as_a_noun_is_verification() -> None:
+    assert_each_names("verification", "how long does the check take", "is the id check done")
+    assert "verification" not in text_concepts("where do I check my balance")
+
+
+def test_russian_registration_slang_is_registration() -> None:
+    assert_each_names("registration", "регаюсь с телефона", "как регаться", "вчера регался")
+
+
 def test_supported_currencies_is_not_customer_support() -> None:
     assert "support" in concepts("support")
     assert "support" not in concepts("supported")
