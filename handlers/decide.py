@@ -58,9 +58,14 @@ _SENTENCE_END = re.compile(
 )
 
 
+def _could_ask(part: str) -> bool:
+    """Two words or more: a lone "ok," or "hi." asks nothing."""
+    return len(part.split()) >= 2
+
+
 def sentences_of(text: str) -> list[str]:
-    """The sentences of ``text`` that could each be a question (two words or more)."""
-    return [part for part in _SENTENCE_END.split(text) if len(part.split()) >= 2]
+    """The sentences of ``text`` that could each be a question."""
+    return [part for part in _SENTENCE_END.split(text) if _could_ask(part)]
 
 
 _OPENS_QUESTION = re.compile(
@@ -99,7 +104,7 @@ def _asked_amid_story(text: str, lang: str | None = None) -> list[str]:
         clause
         for sentence in sentences_of(text)
         for clause in _TOLD_BEFORE_COMMA.split(sentence)
-        if len(clause.split()) >= 2
+        if _could_ask(clause)
     ]
     asked = [part for part in parts if _is_question(part, lang)]
     return asked if len(asked) < len(parts) else []
