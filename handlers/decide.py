@@ -97,12 +97,12 @@ Only the story is split off this way, never a second question: in "Gibt's ein Li
 viel ich auszahlen kann?" both halves ask, and neither alone is the question."""
 
 
-def _asked_amid_story(text: str, lang: str | None = None) -> list[str]:
+def _asked_amid_story(sentences: list[str], lang: str | None = None) -> list[str]:
     """The question sentences (or clauses) of a message that also tells a story around
-    them (none when it only asks or only tells)."""
+    them (none when it only asks or only tells). ``sentences``: ``sentences_of`` it."""
     parts = [
         clause
-        for sentence in sentences_of(text)
+        for sentence in sentences
         for clause in _TOLD_BEFORE_COMMA.split(sentence)
         if _could_ask(clause)
     ]
@@ -353,7 +353,8 @@ class Decider:
             detected, lang = self._language(guess, words, None, language_hint)
             return Decision(DecisionKind.ESCALATE, lang, detected, reason="no_text")
         stem_lang = guess.lang if guess and guess.confidence >= CONFIDENT_LANGUAGE else None
-        asked = _asked_amid_story(norm.text, stem_lang)
+        sentences = sentences_of(norm.text)
+        asked = _asked_amid_story(sentences, stem_lang)
         focus = normalise(" ".join(asked)) if asked else None
         candidates = tuple(self.index.rank(norm, stem_lang or language_hint, focus=focus))
         if (
@@ -376,7 +377,9 @@ class Decider:
             return decision
         if flagged is not None:
             return flagged
-        decision = self._answer_each_question(norm, stem_lang or language_hint, decision, asked)
+        # the story is context, not one more thing to answer
+        parts = asked or sentences
+        decision = self._answer_each_question(parts, stem_lang or language_hint, decision)
         if decision.kind is DecisionKind.CLARIFY:
             return self._settled(decision, norm, stem_lang or language_hint, focus)
         return decision
@@ -409,17 +412,15 @@ class Decider:
         )
 
     def _answer_each_question(
-        self, norm: Normalised, stem_lang: str | None, whole: Decision, asked: list[str]
+        self, parts: list[str], stem_lang: str | None, whole: Decision
     ) -> Decision:
         """Two close entries may mean two questions in one message ("how long is KYC? and
         the minimum deposit?"): when each sentence alone is answered, by different
         entries, answer them all instead of asking which one was meant. A clear answer
         gets its companions too when every sentence is a question ("how long does a
         payout take, and is there a fee?" asks two things even when one entry leads);
-        a story before the question is context, not a second question."""
-        # ``asked``: the question sentences when a story surrounds them; the story is
-        # context, not one more thing to answer
-        parts = asked or sentences_of(norm.text)
+        a story before the question is context, not a second question. ``parts``: the
+        question sentences when a story surrounds them, else every sentence."""
         if len(parts) < 2:
             return whole
         answered: list[str] = []

@@ -361,7 +361,7 @@ def test_what_comes_before_a_but_is_told_not_asked(text: str, asked: str) -> Non
 def test_a_sentence_opens_a_question_only_with_its_own_languages_question_word(
     text: str, lang: str, asked: list[str]
 ) -> None:
-    assert _asked_amid_story(text, lang) == asked
+    assert _asked_amid_story(sentences_of(text), lang) == asked
 
 
 @pytest.mark.parametrize(
@@ -385,7 +385,7 @@ def test_a_sentence_opens_a_question_only_with_its_own_languages_question_word(
 def test_a_told_clause_before_a_comma_is_the_story_around_the_question(
     text: str, lang: str, asked: list[str]
 ) -> None:
-    assert _asked_amid_story(text, lang) == asked
+    assert _asked_amid_story(sentences_of(text), lang) == asked
 
 
 @pytest.mark.parametrize(
